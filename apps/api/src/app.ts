@@ -1,0 +1,75 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './infra/db/client.js';
+import { genReqId, loggerOptions } from './infra/logger/logger.js';
+import dbPlugin from './infra/db/db.plugin.js';
+import cachePlugin from './infra/cache/cache.plugin.js';
+import securityPlugin from './infra/http/security.plugin.js';
+import errorsPlugin from './infra/http/errors.plugin.js';
+import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
+import docsModule from './modules/docs/index.js';
+import healthModule from './modules/health/index.js';
+import authCore from './modules/auth/auth-core.plugin.js';
+import usersModule from './modules/users/index.js';
+import authModule from './modules/auth/index.js';
+import tasksModule from './modules/tasks/index.js';
+import { version } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    appVersion: string;
+  }
+}
+
+export interface BuildOptions {
+  config: Config;
+  /** Share an already-open database (the test suite opens one per worker). */
+  database?: DatabaseHandle;
+}
+
+/**
+ * The composition root: infrastructure first, then feature modules, in a fixed order.
+ * Reading this file top to bottom is reading the architecture.
+ */
+export async function buildApp({ config, database }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    genReqId,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // Infrastructure
+  await app.register(
+    fp(
+      async (a) => {
+        a.decorate('config', config);
+        a.decorate('appVersion', version);
+      },
+      { name: 'config' },
+    ),
+  );
+  await app.register(errorsPlugin);
+  await app.register(securityPlugin);
+  await app.register(dbPlugin, { handle: database });
+  await app.register(cachePlugin);
+  await app.register(rateLimitPlugin);
+  await app.register(docsModule);
+
+  // Modules
+  await app.register(healthModule);
+  await app.register(authCore);
+  await app.register(usersModule, { routes: config.services.has('auth') });
+  await app.register(authModule, { routes: config.services.has('auth') });
+  if (config.services.has('tasks')) await app.register(tasksModule);
+
+  return app;
+}

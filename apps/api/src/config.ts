@@ -1,0 +1,136 @@
+import { resolve } from 'node:path';
+import ms, { type StringValue } from 'ms';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (v) => typeof ms(v as StringValue) === 'number' && ms(v as StringValue) > 0,
+      'expected a duration such as 15m or 7d',
+    )
+    .transform((v) => Math.round(ms(v as StringValue) / 1000));
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+const services = ['auth', 'tasks'] as const;
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|memory:\/\/)/, 'expected postgres://… or memory://')
+      .optional(),
+    DATABASE_READ_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected postgres://…')
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+    JWT_PRIVATE_KEY: z
+      .string()
+      .includes('PRIVATE KEY', { message: 'expected an Ed25519 private key in PEM' })
+      .optional(),
+    JWT_ISSUER: z.string().min(1).default('crewdesk'),
+    JWT_AUDIENCE: z.string().min(1).default('crewdesk-api'),
+    ACCESS_TOKEN_TTL: duration('15m'),
+    REFRESH_TOKEN_TTL: duration('7d'),
+    CORS_ORIGINS: csv.pipe(z.array(z.url())).optional(),
+    ALLOW_REGISTRATION: bool.default(true),
+    ADMIN_EMAIL: z.email().toLowerCase().optional(),
+    ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
+    RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().min(1).default(30),
+    RATE_LIMIT_API_PER_MIN: z.coerce.number().int().min(1).default(600),
+    DEFAULT_PHONE_REGION: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as US or IN')
+      .optional(),
+    TRUST_PROXY: bool.default(false),
+    SERVICES: z
+      .string()
+      .default('all')
+      .transform((v) => (v === 'all' ? [...services] : v.split(',').map((s) => s.trim())))
+      .pipe(z.array(z.enum(services)).min(1)),
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(8_000).default(0),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const name of ['DATABASE_URL', 'JWT_PRIVATE_KEY', 'CORS_ORIGINS'] as const) {
+      if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required in production' });
+    }
+    if (env.DATABASE_URL?.startsWith('memory://')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'an in-memory database loses everything on restart',
+      });
+    }
+  })
+  .superRefine((env, ctx) => {
+    if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together' });
+    }
+  });
+
+export type Env = z.input<typeof schema>;
+export type ServiceName = (typeof services)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env) {
+  // Empty strings mean "unset", as they do in most .env files and compose files.
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    dataDir,
+    database: {
+      url: e.DATABASE_URL ?? null,
+      readUrl: e.DATABASE_READ_URL ?? null,
+      poolSize: e.DATABASE_POOL_SIZE,
+    },
+    jwt: {
+      privateKeyPem: e.JWT_PRIVATE_KEY ?? null,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL,
+      refreshTtlSeconds: e.REFRESH_TOKEN_TTL,
+    },
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    allowRegistration: e.ALLOW_REGISTRATION,
+    bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    rateLimit: { authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN, apiPerMinute: e.RATE_LIMIT_API_PER_MIN },
+    defaultPhoneRegion: e.DEFAULT_PHONE_REGION ?? null,
+    trustProxy: e.TRUST_PROXY,
+    services: new Set<ServiceName>(e.SERVICES),
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;

@@ -1,0 +1,30 @@
+import { LRUCache } from 'lru-cache';
+
+/**
+ * Small key-value cache with expiry. Embedded mode keeps it in the process; production swaps in
+ * Redis behind the same interface so every replica sees the same values.
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'redis';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createMemoryCache(max = 50_000): Cache {
+  const lru = new LRUCache<string, string>({ max, ttlAutopurge: false });
+  return {
+    kind: 'memory',
+    get: async (key) => lru.get(key) ?? null,
+    set: async (key, value, ttlSeconds) => {
+      lru.set(key, value, { ttl: ttlSeconds * 1000 });
+    },
+    del: async (key) => {
+      lru.delete(key);
+    },
+    close: async () => {
+      lru.clear();
+    },
+  };
+}

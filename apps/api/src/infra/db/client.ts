@@ -1,0 +1,117 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import lockfile from 'proper-lockfile';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import * as schema from './schema/index.js';
+import { migratePglite, migratePostgres } from './migrate.js';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Anything a repository can run a query on: the database or an open transaction. */
+export type Executor = Database | Transaction;
+
+export interface DatabaseHandle {
+  kind: 'pglite' | 'postgres';
+  /** Primary: every write and every read that must see its own writes. */
+  db: Database;
+  /** Read replica when DATABASE_READ_URL is set, else the primary. */
+  read: Database;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  pool?: pg.Pool;
+}
+
+export interface DatabaseOptions {
+  url: string | null;
+  readUrl?: string | null;
+  poolSize?: number;
+  dataDir: string;
+}
+
+export class DatabaseLockedError extends Error {
+  constructor(dir: string) {
+    super(
+      `The embedded database in ${dir} is in use by another Crewdesk process. ` +
+        'Stop that process, or give this one its own DATA_DIR.',
+    );
+    this.name = 'DatabaseLockedError';
+  }
+}
+
+export async function openDatabase(options: DatabaseOptions, log: Logger): Promise<DatabaseHandle> {
+  if (options.url?.startsWith('postgres')) return openPostgres(options, log);
+  return openPglite(options.url === 'memory://' ? null : join(options.dataDir, 'pglite'));
+}
+
+async function openPglite(dir: string | null): Promise<DatabaseHandle> {
+  let release: (() => Promise<void>) | undefined;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    // PGlite has one writer per directory; a second process would corrupt it.
+    try {
+      release = await lockfile.lock(dir, { lockfilePath: `${dir}.lock`, stale: 15_000, update: 5_000 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new DatabaseLockedError(dir);
+      throw err;
+    }
+  }
+  const client = dir ? new PGlite(dir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  return {
+    kind: 'pglite',
+    db,
+    read: db,
+    migrate: () => migratePglite(client),
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: async () => {
+      await client.close();
+      await release?.();
+    },
+  };
+}
+
+function createPool(url: string, size: number, log: Logger, name: string) {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: size,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 15_000,
+    application_name: `crewdesk-${name}`,
+  });
+  // An idle client losing its server must not crash the process; the pool replaces it.
+  pool.on('error', (err) => log.error({ err, pool: name }, 'idle database client failed'));
+  return pool;
+}
+
+async function openPostgres(options: DatabaseOptions, log: Logger): Promise<DatabaseHandle> {
+  const url = options.url as string;
+  const poolSize = options.poolSize ?? 20;
+  const pool = createPool(url, poolSize, log, 'primary');
+  const readPool = options.readUrl ? createPool(options.readUrl, poolSize, log, 'replica') : null;
+  const db = drizzlePg(pool, { schema }) as unknown as Database;
+  const read = readPool ? (drizzlePg(readPool, { schema }) as unknown as Database) : db;
+  return {
+    kind: 'postgres',
+    db,
+    read,
+    pool,
+    migrate: () => migratePostgres(url),
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: async () => {
+      await Promise.all([pool.end(), readPool?.end()]);
+    },
+  };
+}

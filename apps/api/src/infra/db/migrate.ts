@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePgliteDb } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePgDb } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+
+export const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+
+/** Any fixed number: replicas starting together queue on it, so one migrates and the rest find nothing to do. */
+const MIGRATION_LOCK_KEY = 724_113_907;
+
+export async function migratePglite(client: PGlite) {
+  await migratePgliteDb(drizzlePglite(client), { migrationsFolder });
+}
+
+export async function migratePostgres(url: string) {
+  // Session-level advisory locks belong to one connection, so migrate on a dedicated client.
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migratePgDb(drizzlePg(client), { migrationsFolder });
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    await client.end();
+  }
+}

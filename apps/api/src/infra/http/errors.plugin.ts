@@ -1,0 +1,95 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, errorCodes, type ErrorCode, type FieldError } from '../../shared/errors.js';
+
+const where: Record<string, string> = {
+  body: 'Request body',
+  querystring: 'Query parameter',
+  params: 'Path parameter',
+  headers: 'Header',
+};
+
+export function sendProblem(
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail?: string,
+  extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+) {
+  const { status, title } = errorCodes[code];
+  if (extra.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(Math.max(1, Math.ceil(extra.retryAfterSeconds))));
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .serializer(JSON.stringify)
+    .send({ type: `urn:crewdesk:problem:${code.replaceAll('_', '-')}`, title, status, detail, errors: extra.errors });
+}
+
+/** Flatten zod issues into one entry per field; unknown keys become one entry each. */
+function fieldErrors(err: FastifyError & { validation: unknown[] }): FieldError[] {
+  const out: FieldError[] = [];
+  for (const v of err.validation as {
+    instancePath?: string;
+    message?: string;
+    params?: { issue?: { code?: string; keys?: string[]; path?: PropertyKey[] } };
+  }[]) {
+    const issue = v.params?.issue;
+    const base = (issue?.path ?? []).map(String).join('.');
+    if (issue?.code === 'unrecognized_keys' && issue.keys) {
+      for (const key of issue.keys) out.push({ path: base ? `${base}.${key}` : key, message: 'Unknown field' });
+    } else {
+      out.push({
+        path: base || (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.'),
+        message: v.message ?? 'Invalid value',
+      });
+    }
+  }
+  return out;
+}
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      if (err instanceof AppError) {
+        if (err.code === 'internal') request.log.error({ err }, 'request failed');
+        return sendProblem(reply, err.code, err.message, err.extra);
+      }
+      if (hasZodFastifySchemaValidationErrors(err)) {
+        const context = where[err.validationContext ?? 'body'] ?? 'Request';
+        return sendProblem(reply, 'validation', `${context} is invalid`, { errors: fieldErrors(err) });
+      }
+      if (isResponseSerializationError(err)) {
+        request.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
+        return sendProblem(reply, 'internal', 'The server could not complete the request');
+      }
+      switch (err.code) {
+        case 'FST_ERR_CTP_BODY_TOO_LARGE':
+          return sendProblem(reply, 'payload_too_large', 'The request body is too large');
+        case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+          return sendProblem(reply, 'unsupported_media_type', 'Send JSON (Content-Type: application/json)');
+        case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+          return sendProblem(reply, 'bad_request', 'The request body is not valid JSON');
+      }
+      const status = err.statusCode ?? 500;
+      if (status === 429)
+        return sendProblem(reply, 'rate_limited', err.message, {
+          retryAfterSeconds: Number(reply.getHeader('retry-after') ?? 60),
+        });
+      if (status === 503) return sendProblem(reply, 'unavailable', err.message);
+      if (status >= 400 && status < 500) {
+        const code =
+          (Object.keys(errorCodes) as ErrorCode[]).find((c) => errorCodes[c].status === status) ?? 'bad_request';
+        return sendProblem(reply, code, err.message);
+      }
+      request.log.error({ err }, 'unhandled error');
+      return sendProblem(reply, 'internal', 'The server could not complete the request');
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    );
+  },
+  { name: 'errors' },
+);

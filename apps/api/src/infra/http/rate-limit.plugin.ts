@@ -1,0 +1,26 @@
+import fp from 'fastify-plugin';
+import rateLimit from '@fastify/rate-limit';
+import { AppError } from '../../shared/errors.js';
+
+/**
+ * Per-user limit on the API (per address when anonymous). Routes override it: sign-in routes
+ * use a per-address limit, health checks none. Counting by user keeps one office's shared
+ * address from exhausting everyone's allowance.
+ */
+export default fp(
+  async (app) => {
+    await app.register(rateLimit, {
+      global: true,
+      max: app.config.rateLimit.apiPerMinute,
+      timeWindow: '1 minute',
+      hook: 'preHandler',
+      keyGenerator: (request) => (request.actor ? `user:${request.actor.id}` : `ip:${request.ip}`),
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request, context) =>
+        new AppError('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`, {
+          retryAfterSeconds: context.ttl / 1000,
+        }),
+    });
+  },
+  { name: 'rate-limit', dependencies: ['config'] },
+);

@@ -1,0 +1,79 @@
+import fp from 'fastify-plugin';
+import cookie from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Role } from '@crewdesk/contracts';
+import type { Actor } from '../../shared/access.js';
+import { AppError } from '../../shared/errors.js';
+import { loadPrivateKeyPem, signingKeys, type SigningKeys } from './keys.js';
+import { SessionGuard } from './session-guard.js';
+import { createSessionsRepository, type SessionsRepository } from './sessions.repository.js';
+import { AccessTokens } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokens: AccessTokens;
+    signingKeys: SigningKeys;
+    sessions: SessionsRepository;
+    sessionGuard: SessionGuard;
+    /** preHandler: a valid access token of a live session, or 401. */
+    authenticate: preHandlerAsyncHookHandler;
+    /** preHandler: the authenticated actor has one of these roles, or 403. */
+    requireRole: (...roles: Role[]) => preHandlerAsyncHookHandler;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  return header ? (BEARER.exec(header)?.[1] ?? null) : null;
+}
+
+/** Token verification and session liveness: what every service needs, whichever routes it mounts. */
+export default fp(
+  async (app) => {
+    const { config } = app;
+    const pem = loadPrivateKeyPem(config.jwt.privateKeyPem, config.dataDir, config.database.url !== 'memory://');
+    const keys = await signingKeys(pem);
+    const tokens = new AccessTokens(keys, config.jwt);
+    const sessions = createSessionsRepository(app.database.db);
+    const guard = new SessionGuard(app.cache, sessions, config.jwt.accessTtlSeconds, app.log);
+
+    await app.register(cookie);
+    app.decorate('signingKeys', keys);
+    app.decorate('tokens', tokens);
+    app.decorate('sessions', sessions);
+    app.decorate('sessionGuard', guard);
+    app.decorateRequest('actor', null);
+
+    app.decorate('authenticate', async function authenticate(request: FastifyRequest, _reply: FastifyReply) {
+      const token = bearerToken(request);
+      if (!token) throw new AppError('unauthorized', 'Sign in to continue (send Authorization: Bearer <access token>)');
+      const actor = await tokens.verify(token);
+      if (!(await guard.isLive(actor.sessionId)))
+        throw new AppError('unauthorized', 'Your session has ended; sign in again');
+      request.actor = actor;
+      request.log = request.log.child({ userId: actor.id });
+    });
+
+    app.decorate(
+      'requireRole',
+      (...roles: Role[]) =>
+        async function requireRole(request: FastifyRequest) {
+          if (!request.actor || !roles.includes(request.actor.role)) {
+            throw new AppError('forbidden', 'Your role does not allow this');
+          }
+        },
+    );
+  },
+  { name: 'auth-core', dependencies: ['config', 'db', 'cache'] },
+);
+
+/** The authenticated actor; only valid behind `app.authenticate`. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('unauthorized');
+  return request.actor;
+}

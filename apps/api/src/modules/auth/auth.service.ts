@@ -1,0 +1,193 @@
+import type { LoginBody, RegisterBody, Session, SetupBody } from '@crewdesk/contracts';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../infra/db/client.js';
+import type { Actor } from '../../shared/access.js';
+import { AppError, fieldError, notFound } from '../../shared/errors.js';
+import { iso } from '../../shared/time.js';
+import type { UsersRepository, UserRow } from '../users/users.repository.js';
+import { assertAcceptablePassword, toUserDto, type UsersService } from '../users/users.service.js';
+import type { LoginLimiter } from './login-limiter.js';
+import { burnVerification, hashPassword, verifyPassword } from './passwords.js';
+import type { SessionGuard } from './session-guard.js';
+import type { SessionsRepository } from './sessions.repository.js';
+import type { SetupTokens } from './setup-tokens.js';
+import { hashToken, newRefreshToken, sessionIdOf, type AccessTokens } from './tokens.js';
+
+/** Concurrent refreshes of one token (several tabs, a flaky network) within this window are not theft. */
+export const REFRESH_GRACE_SECONDS = 10;
+
+export interface ClientMeta {
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface IssuedSession {
+  accessToken: string;
+  expiresIn: number;
+  /** Present when the browser must store a new refresh cookie. */
+  refresh?: { token: string; maxAgeSeconds: number };
+}
+
+export interface AuthServiceDeps {
+  db: Database;
+  users: UsersRepository;
+  usersService: UsersService;
+  sessions: SessionsRepository;
+  guard: SessionGuard;
+  tokens: AccessTokens;
+  limiter: LoginLimiter;
+  setupTokens: SetupTokens;
+  refreshTtlSeconds: number;
+  allowRegistration: boolean;
+}
+
+const invalidCredentials = () => new AppError('unauthorized', 'Email or password is incorrect');
+const sessionEnded = () => new AppError('unauthorized', 'Your session has ended; sign in again');
+
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  private async startSession(user: UserRow, meta: ClientMeta): Promise<IssuedSession> {
+    const id = uuidv7();
+    const { token, hash } = newRefreshToken(id);
+    await this.deps.sessions.create({
+      id,
+      userId: user.id,
+      tokenHash: hash,
+      expiresAt: new Date(Date.now() + this.deps.refreshTtlSeconds * 1000),
+      userAgent: meta.userAgent?.slice(0, 400) ?? null,
+      ip: meta.ip,
+    });
+    return {
+      accessToken: await this.deps.tokens.sign(user, id),
+      expiresIn: this.deps.tokens.ttlSeconds,
+      refresh: { token, maxAgeSeconds: this.deps.refreshTtlSeconds },
+    };
+  }
+
+  async register(body: RegisterBody, meta: ClientMeta) {
+    if (!this.deps.allowRegistration) throw new AppError('forbidden', 'Sign-up is closed; ask an admin for an account');
+    const user = await this.deps.usersService.create({ ...body, role: 'member' });
+    return { user: toUserDto(user), ...(await this.startSession(user, meta)) };
+  }
+
+  /** The same answer, after the same argon2 work, whether the email is unknown or the password wrong. */
+  async login(body: LoginBody, meta: ClientMeta) {
+    await this.deps.limiter.assertAllowed(body.email, meta.ip);
+    const user = await this.deps.users.findByEmail(body.email);
+    const ok = user
+      ? await verifyPassword(user.passwordHash, body.password)
+      : (await burnVerification(body.password), false);
+    if (!user || !ok || !user.active) {
+      await this.deps.limiter.recordFailure(body.email, meta.ip);
+      throw invalidCredentials();
+    }
+    await this.deps.limiter.recordSuccess(body.email, meta.ip);
+    return { user: toUserDto(user), ...(await this.startSession(user, meta)) };
+  }
+
+  async refresh(refreshToken: string | undefined): Promise<IssuedSession> {
+    const sessionId = refreshToken ? sessionIdOf(refreshToken) : null;
+    if (!refreshToken || !sessionId) throw new AppError('unauthorized', 'No refresh session; sign in');
+    const presented = hashToken(refreshToken);
+    const next = newRefreshToken(sessionId);
+    const rotated = await this.deps.sessions.rotate(sessionId, presented, next.hash);
+    if (rotated) {
+      const user = await this.deps.users.findById(rotated.userId);
+      if (!user?.active) throw sessionEnded();
+      const remaining = Math.floor((rotated.expiresAt.getTime() - Date.now()) / 1000);
+      return {
+        accessToken: await this.deps.tokens.sign(user, sessionId),
+        expiresIn: this.deps.tokens.ttlSeconds,
+        refresh: { token: next.token, maxAgeSeconds: remaining },
+      };
+    }
+
+    const found = await this.deps.sessions.findWithAge(sessionId);
+    if (!found || found.session.revokedAt || found.expired) throw sessionEnded();
+    const { session, rotatedSecondsAgo } = found;
+    if (
+      session.previousTokenHash === presented &&
+      rotatedSecondsAgo !== null &&
+      rotatedSecondsAgo <= REFRESH_GRACE_SECONDS
+    ) {
+      // Lost a race with a sibling request that already rotated this token: hand out an access
+      // token but no cookie, so the browser keeps the winner's refresh token.
+      const user = await this.deps.users.findById(session.userId);
+      if (!user?.active) throw sessionEnded();
+      return { accessToken: await this.deps.tokens.sign(user, sessionId), expiresIn: this.deps.tokens.ttlSeconds };
+    }
+    // A token of this family that is no longer current: someone replayed it. End the whole family.
+    const revoked = await this.deps.sessions.revoke(sessionId);
+    await this.deps.guard.markRevoked(revoked);
+    throw new AppError('unauthorized', 'This refresh token was already used; the session has been ended for safety');
+  }
+
+  async logout(refreshToken: string | undefined, actor: Actor | null) {
+    const sessionId = (refreshToken && sessionIdOf(refreshToken)) || actor?.sessionId;
+    if (!sessionId) return;
+    // A cookie only ends its own session; the hash check stops a forged cookie ending someone else's.
+    const found = refreshToken ? await this.deps.sessions.findWithAge(sessionId) : undefined;
+    const owns =
+      actor?.sessionId === sessionId ||
+      (found &&
+        refreshToken &&
+        [found.session.tokenHash, found.session.previousTokenHash].includes(hashToken(refreshToken)));
+    if (!owns) return;
+    await this.deps.guard.markRevoked(await this.deps.sessions.revoke(sessionId));
+  }
+
+  async logoutAll(actor: Actor) {
+    await this.deps.guard.markRevoked(await this.deps.sessions.revokeAllForUser(actor.id));
+  }
+
+  async setup(body: SetupBody, meta: ClientMeta) {
+    if (!this.deps.setupTokens.matches(body.token)) {
+      throw new AppError('forbidden', 'This setup link is not valid or has already been used');
+    }
+    const user = await this.deps.db.transaction(async (tx) => {
+      await this.deps.users.lockAdminSet(tx);
+      if ((await this.deps.users.countActiveAdmins(tx)) > 0) {
+        throw new AppError('conflict', 'Crewdesk already has an admin; sign in instead');
+      }
+      return this.deps.usersService.create(
+        { email: body.email, name: body.name, password: body.password, role: 'admin' },
+        tx,
+      );
+    });
+    this.deps.setupTokens.consume();
+    return { user: toUserDto(user), ...(await this.startSession(user, meta)) };
+  }
+
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string) {
+    const user = await this.deps.users.findById(actor.id);
+    if (!user) throw notFound('User');
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      throw fieldError('currentPassword', 'The current password is not correct');
+    }
+    assertAcceptablePassword(newPassword, 'newPassword');
+    if (currentPassword === newPassword)
+      throw fieldError('newPassword', 'Choose a password different from the current one');
+    await this.deps.users.update(user.id, { passwordHash: await hashPassword(newPassword) });
+    // Anyone holding the old password's sessions is signed out; this device stays signed in.
+    await this.deps.guard.markRevoked(await this.deps.sessions.revokeAllForUser(user.id, actor.sessionId));
+  }
+
+  async listSessions(actor: Actor): Promise<Session[]> {
+    const rows = await this.deps.sessions.listLive(actor.id);
+    return rows.map((s) => ({
+      id: s.id,
+      createdAt: iso(s.createdAt),
+      lastUsedAt: iso(s.lastUsedAt),
+      userAgent: s.userAgent,
+      ip: s.ip,
+      current: s.id === actor.sessionId,
+    }));
+  }
+
+  async revokeSession(actor: Actor, sessionId: string) {
+    const revoked = await this.deps.sessions.revoke(sessionId, actor.id);
+    if (revoked.length === 0) throw notFound('Session');
+    await this.deps.guard.markRevoked(revoked);
+  }
+}

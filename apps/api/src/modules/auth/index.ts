@@ -1,0 +1,53 @@
+import fp from 'fastify-plugin';
+import { LoginLimiter } from './login-limiter.js';
+import { AuthService } from './auth.service.js';
+import { authRoutes } from './auth.routes.js';
+import { SetupTokens } from './setup-tokens.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    setupTokens: SetupTokens;
+    /** The first-admin link printed at start, while no admin exists. */
+    setupToken: string | null;
+  }
+}
+
+/** Sign-up, sign-in, refresh sessions, first-admin setup, and the account's own sessions. */
+export default fp<{ routes: boolean }>(
+  async (app, { routes }) => {
+    const { config } = app;
+    const setupTokens = new SetupTokens();
+    app.decorate('setupTokens', setupTokens);
+    app.decorate('setupToken', null);
+
+    const service = new AuthService({
+      db: app.database.db,
+      users: app.usersRepository,
+      usersService: app.usersService,
+      sessions: app.sessions,
+      guard: app.sessionGuard,
+      tokens: app.tokens,
+      limiter: new LoginLimiter(config.loginMaxFailures),
+      setupTokens,
+      refreshTtlSeconds: config.jwt.refreshTtlSeconds,
+      allowRegistration: config.allowRegistration,
+    });
+    if (routes) await app.register(authRoutes, { service });
+
+    app.addHook('onReady', async () => {
+      if (config.bootstrapAdmin) {
+        const { email, password } = config.bootstrapAdmin;
+        const existing = await app.usersRepository.findByEmail(email);
+        if (!existing) {
+          await app.usersService.create({ email, password, name: 'Administrator', role: 'admin' });
+          app.log.info({ email }, 'created the admin from ADMIN_EMAIL');
+        } else if (existing.role !== 'admin') {
+          app.log.warn({ email }, 'ADMIN_EMAIL belongs to an account that is not an admin; left unchanged');
+        }
+      } else if ((await app.usersRepository.countActiveAdmins()) === 0) {
+        app.setupToken = setupTokens.issue();
+      }
+    });
+  },
+  { name: 'auth', dependencies: ['auth-core', 'users'] },
+);

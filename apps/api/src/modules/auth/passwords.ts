@@ -1,0 +1,30 @@
+import { hash, verify } from '@node-rs/argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+// OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+// `algorithm: 2` is Algorithm.Argon2id (a const enum, which isolated modules cannot import).
+const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+// zxcvbn's list is ordered by frequency; its head is the "10,000 most common passwords".
+const COMMON = new Set((dictionary['passwords-common'] as string[]).slice(0, 10_000).map((p) => p.toLowerCase()));
+
+export function isCommonPassword(password: string): boolean {
+  return COMMON.has(password.toLowerCase());
+}
+
+export const hashPassword = (password: string) => hash(password, ARGON2);
+
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+let dummyHash: Promise<string> | undefined;
+/** Unknown accounts are checked against a throwaway hash so they take as long as wrong passwords. */
+export async function burnVerification(password: string): Promise<void> {
+  dummyHash ??= hashPassword('crewdesk-timing-equaliser');
+  await verifyPassword(await dummyHash, password);
+}

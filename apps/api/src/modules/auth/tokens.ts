@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { role as roleSchema, type Role } from '@crewdesk/contracts';
+import type { Actor } from '../../shared/access.js';
+import { AppError } from '../../shared/errors.js';
+import type { SigningKeys } from './keys.js';
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+}
+
+export const ALGORITHM = 'EdDSA';
+const TOKEN_TYPE = 'at+jwt';
+
+/** Access tokens: Ed25519 JWTs, verified with the public key only, algorithm pinned. */
+export class AccessTokens {
+  // Verifying a signature costs ~50 µs; a verified token is reused until it expires.
+  private readonly verified = new LRUCache<string, Actor & { exp: number }>({ max: 20_000 });
+
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly settings: TokenSettings,
+  ) {}
+
+  get ttlSeconds() {
+    return this.settings.accessTtlSeconds;
+  }
+
+  async sign(user: { id: string; role: Role }, sessionId: string): Promise<string> {
+    return new SignJWT({ role: user.role, sid: sessionId })
+      .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE, kid: this.keys.kid })
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setSubject(user.id)
+      .setIssuedAt()
+      .setJti(randomBytes(9).toString('base64url'))
+      .setExpirationTime(`${this.settings.accessTtlSeconds}s`)
+      .sign(this.keys.privateKey);
+  }
+
+  async verify(token: string): Promise<Actor> {
+    const now = Math.floor(Date.now() / 1000);
+    const hit = this.verified.get(token);
+    if (hit && hit.exp > now) return { id: hit.id, role: hit.role, sessionId: hit.sessionId };
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, this.keys.publicKey, {
+        algorithms: [ALGORITHM],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        typ: TOKEN_TYPE,
+        requiredClaims: ['sub', 'sid', 'role', 'exp', 'iat'],
+      });
+      if (protectedHeader.kid !== this.keys.kid) throw new Error('unknown key id');
+      const role = roleSchema.safeParse(payload.role);
+      if (!role.success || typeof payload.sid !== 'string' || typeof payload.sub !== 'string') {
+        throw new Error('malformed claims');
+      }
+      const actor: Actor = { id: payload.sub, role: role.data, sessionId: payload.sid };
+      this.verified.set(token, { ...actor, exp: payload.exp as number });
+      return actor;
+    } catch (err) {
+      const expired = err instanceof joseErrors.JWTExpired;
+      throw new AppError('unauthorized', expired ? 'The access token has expired' : 'The access token is not valid');
+    }
+  }
+}
+
+/** Refresh tokens: `<session id>.<256 random bits>`; only the SHA-256 of the whole string is stored. */
+export function newRefreshToken(sessionId: string): { token: string; hash: string } {
+  const token = `${sessionId}.${randomBytes(32).toString('base64url')}`;
+  return { token, hash: hashToken(token) };
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+const REFRESH_SHAPE = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/;
+export function sessionIdOf(refreshToken: string): string | null {
+  return REFRESH_SHAPE.exec(refreshToken)?.[1] ?? null;
+}

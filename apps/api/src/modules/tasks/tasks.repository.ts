@@ -1,0 +1,223 @@
+import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Database } from '../../infra/db/client.js';
+import { tasks } from '../../infra/db/schema/index.js';
+import type { CursorValue } from '../../shared/pagination.js';
+
+export type TaskRow = Omit<typeof tasks.$inferSelect, 'search'>;
+export type NewTaskRow = typeof tasks.$inferInsert;
+export type TaskSort =
+  '-createdAt' | 'createdAt' | 'dueDate' | '-dueDate' | '-priority' | 'priority' | 'title' | '-title' | 'relevance';
+
+export interface TaskFilter {
+  ownerId: string;
+  status?: 'pending' | 'completed';
+  priority?: 'low' | 'medium' | 'high';
+  q?: string;
+  dueBefore?: string;
+  dueAfter?: string;
+}
+
+/** Every column but the tsvector, which is for the index, not for callers. */
+const columns = {
+  id: tasks.id,
+  ownerId: tasks.ownerId,
+  title: tasks.title,
+  description: tasks.description,
+  status: tasks.status,
+  priority: tasks.priority,
+  dueDate: tasks.dueDate,
+  leadId: tasks.leadId,
+  createdAt: tasks.createdAt,
+  updatedAt: tasks.updatedAt,
+  completedAt: tasks.completedAt,
+};
+
+const query = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
+const priorityRank = sql<number>`(case ${tasks.priority} when 'high' then 3 when 'medium' then 2 else 1 end)`;
+// Tasks without a due date sort after every dated one, in either direction.
+const dueKey = sql`coalesce(${tasks.dueDate}, 'infinity'::timestamptz)`;
+
+interface SortSpec {
+  key: (filter: TaskFilter) => SQL | AnyPgColumn;
+  direction: 'asc' | 'desc';
+  /** How the sort value reads back from a row, for the cursor. */
+  value: (row: TaskRow & { rank?: number }) => CursorValue;
+  cast: string;
+}
+
+const sorts: Record<TaskSort, SortSpec> = {
+  '-createdAt': {
+    key: () => tasks.createdAt,
+    direction: 'desc',
+    value: (r) => r.createdAt.toISOString(),
+    cast: 'timestamptz',
+  },
+  createdAt: {
+    key: () => tasks.createdAt,
+    direction: 'asc',
+    value: (r) => r.createdAt.toISOString(),
+    cast: 'timestamptz',
+  },
+  dueDate: {
+    key: () => dueKey,
+    direction: 'asc',
+    value: (r) => r.dueDate?.toISOString() ?? 'infinity',
+    cast: 'timestamptz',
+  },
+  '-dueDate': {
+    key: () => dueKey,
+    direction: 'desc',
+    value: (r) => r.dueDate?.toISOString() ?? 'infinity',
+    cast: 'timestamptz',
+  },
+  '-priority': { key: () => priorityRank, direction: 'desc', value: (r) => rankOf(r.priority), cast: 'int' },
+  priority: { key: () => priorityRank, direction: 'asc', value: (r) => rankOf(r.priority), cast: 'int' },
+  title: { key: () => sql`lower(${tasks.title})`, direction: 'asc', value: (r) => r.title.toLowerCase(), cast: 'text' },
+  '-title': {
+    key: () => sql`lower(${tasks.title})`,
+    direction: 'desc',
+    value: (r) => r.title.toLowerCase(),
+    cast: 'text',
+  },
+  relevance: {
+    key: (f) => sql`ts_rank(${tasks.search}, ${query(f.q ?? '')})`,
+    direction: 'desc',
+    value: (r) => r.rank ?? 0,
+    cast: 'real',
+  },
+};
+
+const rankOf = (p: TaskRow['priority']) => (p === 'high' ? 3 : p === 'medium' ? 2 : 1);
+
+function conditions(filter: TaskFilter): (SQL | undefined)[] {
+  return [
+    eq(tasks.ownerId, filter.ownerId),
+    filter.status ? eq(tasks.status, filter.status) : undefined,
+    filter.priority ? eq(tasks.priority, filter.priority) : undefined,
+    filter.q ? sql`${tasks.search} @@ ${query(filter.q)}` : undefined,
+    filter.dueBefore ? lte(tasks.dueDate, new Date(filter.dueBefore)) : undefined,
+    filter.dueAfter ? gte(tasks.dueDate, new Date(filter.dueAfter)) : undefined,
+  ];
+}
+
+export function createTasksRepository(db: Database, read: Database) {
+  const byId = db
+    .select(columns)
+    .from(tasks)
+    .where(eq(tasks.id, sql.placeholder('id')))
+    .prepare('tasks_by_id');
+  // The dashboard's first screen: newest tasks, no filters. Prepared once, planned once.
+  const recent = read
+    .select(columns)
+    .from(tasks)
+    .where(eq(tasks.ownerId, sql.placeholder('ownerId')))
+    .orderBy(desc(tasks.createdAt), desc(tasks.id))
+    .limit(sql.placeholder('limit'))
+    .prepare('tasks_recent');
+
+  return {
+    cursorValue: (sort: TaskSort, row: TaskRow & { rank?: number }) => sorts[sort].value(row),
+
+    findById: async (id: string): Promise<TaskRow | undefined> => (await byId.execute({ id }))[0],
+
+    async insert(row: NewTaskRow): Promise<TaskRow> {
+      const [created] = await db.insert(tasks).values(row).returning(columns);
+      return created as TaskRow;
+    },
+
+    async update(id: string, patch: Partial<NewTaskRow>): Promise<TaskRow | undefined> {
+      const [updated] = await db
+        .update(tasks)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(eq(tasks.id, id))
+        .returning(columns);
+      return updated;
+    },
+
+    async delete(id: string): Promise<boolean> {
+      const rows = await db.delete(tasks).where(eq(tasks.id, id)).returning({ id: tasks.id });
+      return rows.length > 0;
+    },
+
+    async list(filter: TaskFilter, sort: TaskSort, limit: number, after?: { value: CursorValue; id: string }) {
+      const plain = !filter.status && !filter.priority && !filter.q && !filter.dueBefore && !filter.dueAfter;
+      if (plain && sort === '-createdAt' && !after) {
+        return (await recent.execute({ ownerId: filter.ownerId, limit: limit + 1 })) as (TaskRow & { rank?: number })[];
+      }
+      const spec = sorts[sort];
+      const key = spec.key(filter);
+      const order = spec.direction === 'desc' ? desc : asc;
+      const cmp = spec.direction === 'desc' ? sql`<` : sql`>`;
+      const keyset = after
+        ? sql`(${key}, ${tasks.id}) ${cmp} (${after.value}::${sql.raw(spec.cast)}, ${after.id}::uuid)`
+        : undefined;
+      const rows = await read
+        .select({ ...columns, ...(sort === 'relevance' ? { rank: sql<number>`${key}` } : {}) })
+        .from(tasks)
+        .where(and(...conditions(filter), keyset))
+        .orderBy(order(key as SQL), order(tasks.id))
+        .limit(limit + 1);
+      return rows as (TaskRow & { rank?: number })[];
+    },
+
+    /** Batches for CSV export, in id order. */
+    async exportBatch(filter: TaskFilter, afterId: string | null, size: number): Promise<TaskRow[]> {
+      return read
+        .select(columns)
+        .from(tasks)
+        .where(and(...conditions(filter), afterId ? sql`${tasks.id} > ${afterId}::uuid` : undefined))
+        .orderBy(asc(tasks.id))
+        .limit(size);
+    },
+
+    /** Only the owner's tasks among `ids` change; others' ids are silently not counted. */
+    async bulk(ownerId: string, ids: string[], action: 'complete' | 'reopen' | 'delete'): Promise<number> {
+      const mine = and(eq(tasks.ownerId, ownerId), inArray(tasks.id, ids));
+      if (action === 'delete') {
+        return (await db.delete(tasks).where(mine).returning({ id: tasks.id })).length;
+      }
+      const completing = action === 'complete';
+      const rows = await db
+        .update(tasks)
+        .set({
+          status: completing ? 'completed' : 'pending',
+          completedAt: completing ? sql`now()` : null,
+          updatedAt: sql`now()`,
+        })
+        .where(and(mine, eq(tasks.status, completing ? 'pending' : 'completed')))
+        .returning({ id: tasks.id });
+      return rows.length;
+    },
+
+    async stats(ownerId: string) {
+      const [totals] = await read
+        .select({
+          total: sql<number>`count(*)::int`,
+          pending: sql<number>`(count(*) filter (where ${tasks.status} = 'pending'))::int`,
+          completed: sql<number>`(count(*) filter (where ${tasks.status} = 'completed'))::int`,
+          overdue: sql<number>`(count(*) filter (where ${tasks.status} = 'pending' and ${tasks.dueDate} < now()))::int`,
+          avgCompletionSeconds: sql<
+            number | null
+          >`(extract(epoch from avg(${tasks.completedAt} - ${tasks.createdAt}) filter (where ${tasks.status} = 'completed')))::float8`,
+        })
+        .from(tasks)
+        .where(eq(tasks.ownerId, ownerId));
+      const day = sql<string>`to_char(${tasks.completedAt} at time zone 'UTC', 'YYYY-MM-DD')`;
+      const perDay = await read
+        .select({ date: day, count: sql<number>`count(*)::int` })
+        .from(tasks)
+        .where(
+          and(
+            eq(tasks.ownerId, ownerId),
+            eq(tasks.status, 'completed'),
+            sql`${tasks.completedAt} >= (date_trunc('day', now() at time zone 'UTC') - interval '29 days') at time zone 'UTC'`,
+          ),
+        )
+        .groupBy(day);
+      return { totals: totals!, perDay };
+    },
+  };
+}
+
+export type TasksRepository = ReturnType<typeof createTasksRepository>;

@@ -1,0 +1,135 @@
+import type {
+  BulkTaskBody,
+  CreateTaskBody,
+  ExportTasksQuery,
+  ListTasksQuery,
+  ReplaceTaskBody,
+  Task,
+  TaskStats,
+  UpdateTaskBody,
+} from '@crewdesk/contracts';
+import { uuidv7 } from 'uuidv7';
+import { assertAccess, listOwner, type Actor } from '../../shared/access.js';
+import { fieldError, notFound } from '../../shared/errors.js';
+import { decodeCursor, encodeCursor, toPage } from '../../shared/pagination.js';
+import { iso, isoOrNull } from '../../shared/time.js';
+import type { TaskRow, TasksRepository, TaskSort } from './tasks.repository.js';
+
+export function toTaskDto(row: TaskRow): Task {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    dueDate: isoOrNull(row.dueDate),
+    leadId: row.leadId,
+    ownerId: row.ownerId,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+    completedAt: isoOrNull(row.completedAt),
+  };
+}
+
+/** completed_at follows status: set when a task becomes completed, cleared when it is reopened. */
+function completion(current: TaskRow['status'] | null, next: TaskRow['status'] | undefined) {
+  if (next === undefined || next === current) return {};
+  return { completedAt: next === 'completed' ? new Date() : null };
+}
+
+const EXPORT_BATCH = 1000;
+const DAYS = 30;
+
+export class TasksService {
+  constructor(private readonly tasks: TasksRepository) {}
+
+  async create(actor: Actor, body: CreateTaskBody): Promise<TaskRow> {
+    return this.tasks.insert({
+      id: uuidv7(),
+      ownerId: actor.id,
+      title: body.title,
+      description: body.description,
+      status: body.status,
+      priority: body.priority,
+      dueDate: body.dueDate ? new Date(body.dueDate) : null,
+      ...completion(null, body.status),
+    });
+  }
+
+  async get(actor: Actor, id: string): Promise<TaskRow> {
+    return assertAccess(actor, await this.tasks.findById(id), 'read', 'Task');
+  }
+
+  async update(actor: Actor, id: string, body: ReplaceTaskBody | UpdateTaskBody): Promise<TaskRow> {
+    const current = assertAccess(actor, await this.tasks.findById(id), 'write', 'Task');
+    const updated = await this.tasks.update(id, {
+      title: body.title,
+      description: body.description,
+      status: body.status,
+      priority: body.priority,
+      dueDate: body.dueDate === undefined ? undefined : body.dueDate === null ? null : new Date(body.dueDate),
+      ...completion(current.status, body.status),
+    });
+    if (!updated) throw notFound('Task');
+    return updated;
+  }
+
+  async delete(actor: Actor, id: string): Promise<void> {
+    assertAccess(actor, await this.tasks.findById(id), 'write', 'Task');
+    if (!(await this.tasks.delete(id))) throw notFound('Task');
+  }
+
+  async list(actor: Actor, query: ListTasksQuery) {
+    const ownerId = listOwner(actor, query.ownerId);
+    const sort: TaskSort = query.sort ?? (query.q ? 'relevance' : '-createdAt');
+    if (sort === 'relevance' && !query.q)
+      throw fieldError('sort', 'Sorting by relevance needs a search (q)', 'Query parameter is invalid');
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const filter = {
+      ownerId,
+      status: query.status,
+      priority: query.priority,
+      q: query.q,
+      dueBefore: query.dueBefore,
+      dueAfter: query.dueAfter,
+    };
+    const rows = await this.tasks.list(filter, sort, query.limit, after);
+    return toPage(rows, query.limit, toTaskDto, (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.id));
+  }
+
+  async bulk(actor: Actor, body: BulkTaskBody): Promise<number> {
+    return this.tasks.bulk(actor.id, [...new Set(body.ids)], body.action);
+  }
+
+  async stats(actor: Actor, ownerIdParam?: string): Promise<TaskStats> {
+    const ownerId = listOwner(actor, ownerIdParam);
+    const { totals, perDay } = await this.tasks.stats(ownerId);
+    const counts = new Map(perDay.map((d) => [d.date, d.count]));
+    const today = new Date();
+    const completedPerDay = Array.from({ length: DAYS }, (_, i) => {
+      const day = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (DAYS - 1 - i)));
+      const date = day.toISOString().slice(0, 10);
+      return { date, count: counts.get(date) ?? 0 };
+    });
+    return {
+      total: totals.total,
+      byStatus: { pending: totals.pending, completed: totals.completed },
+      overdue: totals.overdue,
+      avgCompletionSeconds: totals.avgCompletionSeconds === null ? null : Math.round(totals.avgCompletionSeconds),
+      completedPerDay,
+    };
+  }
+
+  /** Yields the owner's tasks in batches so a large export never sits in memory whole. */
+  async *export(actor: Actor, query: ExportTasksQuery): AsyncGenerator<TaskRow[]> {
+    const ownerId = listOwner(actor, query.ownerId);
+    const filter = { ownerId, status: query.status, priority: query.priority, q: query.q };
+    let afterId: string | null = null;
+    for (;;) {
+      const batch = await this.tasks.exportBatch(filter, afterId, EXPORT_BATCH);
+      if (batch.length > 0) yield batch;
+      if (batch.length < EXPORT_BATCH) return;
+      afterId = batch[batch.length - 1]!.id;
+    }
+  }
+}

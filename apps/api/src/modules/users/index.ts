@@ -1,0 +1,29 @@
+import fp from 'fastify-plugin';
+import { createUsersRepository, type UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
+import { usersRoutes } from './users.routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    usersRepository: UsersRepository;
+    usersService: UsersService;
+  }
+}
+
+/** Accounts: your own profile, and admin management of everyone's. */
+export default fp<{ routes: boolean }>(
+  async (app, { routes }) => {
+    const repository = createUsersRepository(app.database.db);
+    const service = new UsersService({
+      db: app.database.db,
+      users: repository,
+      revokeSessions: (userId, tx) => app.sessions.revokeAllForUser(userId, undefined, tx),
+      announceRevoked: (ids) => app.sessionGuard.markRevoked(ids),
+      defaultPhoneRegion: app.config.defaultPhoneRegion,
+    });
+    app.decorate('usersRepository', repository);
+    app.decorate('usersService', service);
+    if (routes) await app.register(usersRoutes, { service });
+  },
+  { name: 'users', dependencies: ['auth-core'] },
+);

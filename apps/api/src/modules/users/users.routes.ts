@@ -1,0 +1,107 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  createUserBody,
+  idParams,
+  listUsersQuery,
+  problem,
+  updateMeBody,
+  updateUserBody,
+  user,
+  userPage,
+} from '@crewdesk/contracts';
+import { actorOf } from '../auth/auth-core.plugin.js';
+import { toUserDto, type UsersService } from './users.service.js';
+
+export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async (app, { service }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const security = [{ bearer: [] }];
+  const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+  const admin = [app.authenticate, app.requireRole('admin')];
+
+  r.get(
+    '/api/v1/me',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['me'], summary: 'Your profile', security, response: { 200: user, 401: problem } },
+    },
+    async (request) => toUserDto(await service.get(actorOf(request).id)),
+  );
+
+  r.patch(
+    '/api/v1/me',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['me'],
+        summary: 'Edit your name or mobile',
+        security,
+        body: updateMeBody,
+        response: { 200: user, ...errors },
+      },
+    },
+    async (request) => toUserDto(await service.updateMe(actorOf(request), request.body)),
+  );
+
+  r.get(
+    '/api/v1/users',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary: 'List users (admin)',
+        security,
+        querystring: listUsersQuery,
+        response: { 200: userPage, ...errors },
+      },
+    },
+    async (request) => service.list(request.query),
+  );
+
+  r.post(
+    '/api/v1/users',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user (admin)',
+        security,
+        body: createUserBody,
+        response: { 201: user, ...errors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(toUserDto(await service.create(request.body))),
+  );
+
+  r.get(
+    '/api/v1/users/:id',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary: 'One user (admin)',
+        security,
+        params: idParams,
+        response: { 200: user, ...errors },
+      },
+    },
+    async (request) => toUserDto(await service.get(request.params.id)),
+  );
+
+  r.patch(
+    '/api/v1/users/:id',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary:
+          'Change role, name, mobile or deactivate (admin); role changes and deactivation end the user’s sessions',
+        security,
+        params: idParams,
+        body: updateUserBody,
+        response: { 200: user, ...errors },
+      },
+    },
+    async (request) => toUserDto(await service.update(request.params.id, request.body)),
+  );
+};

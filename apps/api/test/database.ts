@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import pino from 'pino';
+import { openDatabase, type DatabaseHandle } from '../src/infra/db/client.js';
+
+let shared: Promise<DatabaseHandle> | undefined;
+
+/**
+ * One database per test worker, shared by every file the worker runs: in-memory PGlite by default,
+ * or a fresh database of its own on the server named by TEST_DATABASE_URL.
+ */
+export function testDatabase(): Promise<DatabaseHandle> {
+  shared ??= open();
+  return shared;
+}
+
+export function testDatabaseUrl(): string | null {
+  return process.env.TEST_DATABASE_URL || null;
+}
+
+async function open(): Promise<DatabaseHandle> {
+  const serverUrl = testDatabaseUrl();
+  const log = pino({ level: 'silent' });
+  if (!serverUrl) {
+    const handle = await openDatabase({ url: 'memory://', dataDir: '/nonexistent' }, log);
+    await handle.migrate();
+    return handle;
+  }
+  const name = `crewdesk_test_${process.env.VITEST_POOL_ID ?? process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ url: url.toString(), dataDir: '/nonexistent', poolSize: 10 }, log);
+  await handle.migrate();
+  return handle;
+}
+
+export async function resetDatabase(handle: DatabaseHandle) {
+  await handle.db.execute(sql`truncate table tasks, sessions, users restart identity cascade`);
+}

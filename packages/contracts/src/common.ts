@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+export const id = z.uuid();
+export const isoDateTime = z.iso.datetime({ offset: true });
+
+/** Keyset pagination shared by every list endpoint. */
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+};
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const idParams = z.strictObject({ id });
+
+/** RFC 9457 problem details, the body of every error answer. */
+export const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof problem>;

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { id, isoDateTime, page, pageQuery } from './common.js';
+
+export const taskStatuses = ['pending', 'completed'] as const;
+export const taskPriorities = ['low', 'medium', 'high'] as const;
+export const taskStatus = z.enum(taskStatuses);
+export const taskPriority = z.enum(taskPriorities);
+export const taskSorts = [
+  '-createdAt',
+  'createdAt',
+  'dueDate',
+  '-dueDate',
+  '-priority',
+  'priority',
+  'title',
+  '-title',
+  'relevance',
+] as const;
+
+export const task = z.object({
+  id,
+  title: z.string(),
+  description: z.string(),
+  status: taskStatus,
+  priority: taskPriority,
+  dueDate: isoDateTime.nullable(),
+  leadId: id.nullable(),
+  ownerId: id,
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  completedAt: isoDateTime.nullable(),
+});
+export type Task = z.infer<typeof task>;
+
+const title = z.string().trim().min(1, 'Title is required').max(100, 'Title is at most 100 characters');
+const description = z.string().trim().max(500, 'Description is at most 500 characters');
+const dueDate = isoDateTime.nullable();
+
+export const createTaskBody = z.strictObject({
+  title,
+  description: description.default(''),
+  status: taskStatus.default('pending'),
+  priority: taskPriority.default('medium'),
+  dueDate: dueDate.default(null),
+});
+
+/** PUT replaces every editable field; what is left out returns to its default. */
+export const replaceTaskBody = z.strictObject({
+  title,
+  description: description.default(''),
+  status: taskStatus.default('pending'),
+  priority: taskPriority.default('medium'),
+  dueDate: dueDate.default(null),
+});
+
+export const updateTaskBody = z
+  .strictObject({
+    title: title.optional(),
+    description: description.optional(),
+    status: taskStatus.optional(),
+    priority: taskPriority.optional(),
+    dueDate: dueDate.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
+
+export const listTasksQuery = z.strictObject({
+  ...pageQuery,
+  status: taskStatus.optional(),
+  priority: taskPriority.optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  dueBefore: isoDateTime.optional(),
+  dueAfter: isoDateTime.optional(),
+  sort: z.enum(taskSorts).optional(),
+  ownerId: id.optional(),
+});
+
+export const exportTasksQuery = z.strictObject({
+  status: taskStatus.optional(),
+  priority: taskPriority.optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  ownerId: id.optional(),
+});
+
+export const taskPage = page(task);
+
+export const bulkTaskBody = z.strictObject({
+  ids: z.array(id).min(1).max(1000),
+  action: z.enum(['complete', 'reopen', 'delete']),
+});
+export const bulkTaskResult = z.object({ count: z.number().int() });
+
+export const taskStats = z.object({
+  total: z.number().int(),
+  byStatus: z.object({ pending: z.number().int(), completed: z.number().int() }),
+  overdue: z.number().int(),
+  avgCompletionSeconds: z.number().nullable(),
+  completedPerDay: z.array(z.object({ date: z.iso.date(), count: z.number().int() })),
+});
+export const taskStatsQuery = z.strictObject({ ownerId: id.optional() });
+
+export type CreateTaskBody = z.infer<typeof createTaskBody>;
+export type ReplaceTaskBody = z.infer<typeof replaceTaskBody>;
+export type UpdateTaskBody = z.infer<typeof updateTaskBody>;
+export type ListTasksQuery = z.infer<typeof listTasksQuery>;
+export type ExportTasksQuery = z.infer<typeof exportTasksQuery>;
+export type BulkTaskBody = z.infer<typeof bulkTaskBody>;
+export type TaskStats = z.infer<typeof taskStats>;

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { id, isoDateTime, page, pageQuery } from './common.js';
+
+export const roles = ['admin', 'agent', 'member'] as const;
+export const role = z.enum(roles);
+export type Role = z.infer<typeof role>;
+
+/** E.164 as stored; the API normalises what people type (spaces, dashes, national format). */
+export const mobileInput = z.string().trim().min(3).max(32);
+
+export const user = z.object({
+  id,
+  email: z.string(),
+  name: z.string(),
+  mobile: z.string().nullable(),
+  role,
+  active: z.boolean(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export type User = z.infer<typeof user>;
+
+export const createUserBody = z.strictObject({
+  email: z.email().max(254).toLowerCase(),
+  name: z.string().trim().min(1).max(100),
+  password: z.string().min(8).max(256),
+  role: role.default('member'),
+  mobile: mobileInput.optional(),
+});
+
+export const updateUserBody = z
+  .strictObject({
+    role: role.optional(),
+    active: z.boolean().optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+    mobile: mobileInput.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
+
+export const updateMeBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    mobile: mobileInput.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
+
+export const listUsersQuery = z.strictObject({
+  ...pageQuery,
+  role: role.optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+});
+
+export const userPage = page(user);
+
+export type CreateUserBody = z.infer<typeof createUserBody>;
+export type UpdateUserBody = z.infer<typeof updateUserBody>;
+export type UpdateMeBody = z.infer<typeof updateMeBody>;
+export type ListUsersQuery = z.infer<typeof listUsersQuery>;
