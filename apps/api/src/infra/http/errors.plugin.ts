@@ -30,14 +30,20 @@ export function sendProblem(
 function fieldErrors(err: FastifyError & { validation: unknown[] }): FieldError[] {
   const out: FieldError[] = [];
   for (const v of err.validation as {
+    keyword?: string;
     instancePath?: string;
     message?: string;
-    params?: { issue?: { code?: string; keys?: string[]; path?: PropertyKey[] } };
+    params?: { keys?: string[]; issue?: { code?: string; keys?: string[]; path?: PropertyKey[] } };
   }[]) {
+    // fastify-type-provider-zod 7 spreads the zod issue into params (code in keyword, path in instancePath).
     const issue = v.params?.issue;
-    const base = (issue?.path ?? []).map(String).join('.');
-    if (issue?.code === 'unrecognized_keys' && issue.keys) {
-      for (const key of issue.keys) out.push({ path: base ? `${base}.${key}` : key, message: 'Unknown field' });
+    const code = issue?.code ?? v.keyword;
+    const keys = issue?.keys ?? v.params?.keys;
+    const base = issue?.path
+      ? issue.path.map(String).join('.')
+      : (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+    if (code === 'unrecognized_keys' && keys) {
+      for (const key of keys) out.push({ path: base ? `${base}.${key}` : key, message: 'Unknown field' });
     } else {
       out.push({
         path: base || (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.'),

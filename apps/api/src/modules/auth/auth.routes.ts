@@ -66,8 +66,10 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
     {
       schema: {
         tags,
+        operationId: 'getJwks',
+        security: [],
         summary: 'Public keys that verify access tokens',
-        response: { 200: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) },
+        response: { 200: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), 429: problem },
       },
     },
     async (_request, reply) => {
@@ -81,11 +83,17 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
     {
       schema: {
         tags,
+        operationId: 'getSetupStatus',
+        security: [],
         summary: 'Whether first-admin setup is pending and sign-up is open',
-        response: { 200: setupStatus },
+        response: { 200: setupStatus, 429: problem },
       },
     },
-    async () => ({ setupRequired: app.setupTokens.pending, registrationOpen: app.config.allowRegistration }),
+    async () => {
+      // An admin made elsewhere (another replica, the CLI on a shared database) ends the setup token too.
+      if (app.setupTokens.pending && (await app.usersRepository.countActiveAdmins()) > 0) app.setupTokens.consume();
+      return { setupRequired: app.setupTokens.pending, registrationOpen: app.config.allowRegistration };
+    },
   );
 
   r.post(
@@ -94,6 +102,8 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       config: authLimit,
       schema: {
         tags,
+        operationId: 'register',
+        security: [],
         summary: 'Create an account (role member) and sign in',
         body: registerBody,
         response: { 201: authResponse, ...errors },
@@ -110,7 +120,14 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
     '/api/v1/auth/login',
     {
       config: authLimit,
-      schema: { tags, summary: 'Sign in', body: loginBody, response: { 200: authResponse, ...errors } },
+      schema: {
+        tags,
+        operationId: 'login',
+        security: [],
+        summary: 'Sign in',
+        body: loginBody,
+        response: { 200: authResponse, ...errors },
+      },
     },
     async (request, reply) => {
       const { refresh, ...result } = await service.login(request.body, meta(request));
@@ -125,6 +142,8 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       config: authLimit,
       schema: {
         tags,
+        operationId: 'setupFirstAdmin',
+        security: [],
         summary: 'Create the first admin with the one-time setup token',
         body: setupBody,
         response: { 201: authResponse, ...errors },
@@ -142,6 +161,8 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
     {
       schema: {
         tags,
+        operationId: 'refreshSession',
+        security: [],
         summary: 'Trade the refresh cookie for a new access token (the cookie rotates)',
         response: { 200: refreshResponse, 401: problem },
       },
@@ -161,7 +182,13 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
   r.post(
     '/api/v1/auth/logout',
     {
-      schema: { tags, summary: 'End this session (refresh cookie or bearer token)', response: { 204: z.null() } },
+      schema: {
+        tags,
+        operationId: 'logout',
+        security: [],
+        summary: 'End this session (refresh cookie or bearer token)',
+        response: { 204: z.null(), 429: problem },
+      },
     },
     async (request, reply) => {
       const token = bearerToken(request);
@@ -178,6 +205,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       preHandler: app.authenticate,
       schema: {
         tags,
+        operationId: 'logoutAll',
         summary: 'End every session of this account',
         security: [{ bearer: [] }],
         response: { 204: z.null(), 401: problem },
@@ -196,6 +224,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       preHandler: app.authenticate,
       schema: {
         tags: ['me'],
+        operationId: 'changePassword',
         summary: 'Change password; other sessions end',
         security: [{ bearer: [] }],
         body: changePasswordBody,
@@ -214,6 +243,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       preHandler: app.authenticate,
       schema: {
         tags: ['me'],
+        operationId: 'listMySessions',
         summary: 'Devices signed in to this account',
         security: [{ bearer: [] }],
         response: { 200: sessionList, 401: problem },
@@ -228,6 +258,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       preHandler: app.authenticate,
       schema: {
         tags: ['me'],
+        operationId: 'revokeMySession',
         summary: 'Sign one device out',
         security: [{ bearer: [] }],
         params: idParams,

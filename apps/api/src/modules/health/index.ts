@@ -43,7 +43,15 @@ export default fp(
       '/health/live',
       {
         config: { rateLimit: false },
-        schema: { tags, summary: 'The process is up', response: { 200: z.object({ status: z.literal('ok') }) } },
+        // Probes arrive every few seconds; logging each would drown the real traffic.
+        logLevel: 'warn',
+        schema: {
+          tags,
+          operationId: 'live',
+          security: [],
+          summary: 'The process is up',
+          response: { 200: z.object({ status: z.literal('ok') }) },
+        },
       },
       async () => ({ status: 'ok' as const }),
     );
@@ -52,8 +60,11 @@ export default fp(
       '/health/ready',
       {
         config: { rateLimit: false },
+        logLevel: 'warn',
         schema: {
           tags,
+          operationId: 'ready',
+          security: [],
           summary: 'Ready for traffic: the database answers and shutdown has not begun',
           response: { 200: ready, 503: ready },
         },
@@ -74,7 +85,14 @@ export default fp(
       '/health',
       {
         config: { rateLimit: false },
-        schema: { tags, summary: 'Dependencies, uptime and memory', response: { 200: health, 503: health } },
+        logLevel: 'warn',
+        schema: {
+          tags,
+          operationId: 'health',
+          security: [],
+          summary: 'Dependencies, uptime and memory',
+          response: { 200: health, 503: health },
+        },
       },
       async (_request, reply) => {
         const db = await database();

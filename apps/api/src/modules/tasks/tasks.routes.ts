@@ -38,6 +38,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       schema: {
         tags,
         security,
+        operationId: 'listTasks',
         summary: 'Your tasks: filters, full-text search (q, ranked), sort, keyset pages. Admins may pass ownerId.',
         querystring: listTasksQuery,
         response: { 200: taskPage, ...errors },
@@ -50,7 +51,14 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
     '/api/v1/tasks',
     {
       preHandler,
-      schema: { tags, security, summary: 'Create a task', body: createTaskBody, response: { 201: task, ...errors } },
+      schema: {
+        tags,
+        security,
+        operationId: 'createTask',
+        summary: 'Create a task',
+        body: createTaskBody,
+        response: { 201: task, ...errors },
+      },
     },
     async (request, reply) => reply.code(201).send(toTaskDto(await service.create(actorOf(request), request.body))),
   );
@@ -62,6 +70,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       schema: {
         tags,
         security,
+        operationId: 'getTaskStats',
         summary: 'Counts by status, overdue, average completion time, completions per day (30 days, UTC)',
         querystring: taskStatsQuery,
         response: { 200: taskStats, ...errors },
@@ -77,9 +86,12 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       schema: {
         tags,
         security,
+        operationId: 'exportTasks',
         summary: 'Your tasks as CSV (formulas neutralised)',
         querystring: exportTasksQuery,
         produces: ['text/csv'],
+        // 200 is a CSV stream, not JSON, so only the errors have schemas.
+        response: errors,
       },
     },
     async (request, reply) => {
@@ -105,7 +117,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="crewdesk-tasks-${date}.csv"`)
         .header('cache-control', 'no-store')
-        .send(Readable.from(csv()));
+        .send(Readable.from(csv()) as never); // the type provider only types JSON bodies
     },
   );
 
@@ -116,6 +128,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       schema: {
         tags,
         security,
+        operationId: 'bulkTasks',
         summary: 'Complete, reopen or delete many of your tasks at once',
         body: bulkTaskBody,
         response: { 200: bulkTaskResult, ...errors },
@@ -128,7 +141,14 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
     '/api/v1/tasks/:id',
     {
       preHandler,
-      schema: { tags, security, summary: 'One task', params: idParams, response: { 200: task, ...errors } },
+      schema: {
+        tags,
+        security,
+        operationId: 'getTask',
+        summary: 'One task',
+        params: idParams,
+        response: { 200: task, ...errors },
+      },
     },
     async (request) => toTaskDto(await service.get(actorOf(request), request.params.id)),
   );
@@ -140,6 +160,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       schema: {
         tags,
         security,
+        operationId: 'replaceTask',
         summary: 'Replace a task',
         params: idParams,
         body: replaceTaskBody,
@@ -156,6 +177,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       schema: {
         tags,
         security,
+        operationId: 'updateTask',
         summary: 'Change some fields of a task',
         params: idParams,
         body: updateTaskBody,
@@ -169,7 +191,14 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
     '/api/v1/tasks/:id',
     {
       preHandler,
-      schema: { tags, security, summary: 'Delete a task', params: idParams, response: { 204: z.null(), ...errors } },
+      schema: {
+        tags,
+        security,
+        operationId: 'deleteTask',
+        summary: 'Delete a task',
+        params: idParams,
+        response: { 204: z.null(), ...errors },
+      },
     },
     async (request, reply) => {
       await service.delete(actorOf(request), request.params.id);

@@ -23,7 +23,13 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
     '/api/v1/me',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['me'], summary: 'Your profile', security, response: { 200: user, 401: problem } },
+      schema: {
+        tags: ['me'],
+        operationId: 'getMe',
+        summary: 'Your profile',
+        security,
+        response: { 200: user, 401: problem },
+      },
     },
     async (request) => toUserDto(await service.get(actorOf(request).id)),
   );
@@ -34,6 +40,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
       preHandler: app.authenticate,
       schema: {
         tags: ['me'],
+        operationId: 'updateMe',
         summary: 'Edit your name or mobile',
         security,
         body: updateMeBody,
@@ -49,6 +56,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
       preHandler: admin,
       schema: {
         tags: ['users'],
+        operationId: 'listUsers',
         summary: 'List users (admin)',
         security,
         querystring: listUsersQuery,
@@ -64,6 +72,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
       preHandler: admin,
       schema: {
         tags: ['users'],
+        operationId: 'createUser',
         summary: 'Create a user (admin)',
         security,
         body: createUserBody,
@@ -79,6 +88,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
       preHandler: admin,
       schema: {
         tags: ['users'],
+        operationId: 'getUser',
         summary: 'One user (admin)',
         security,
         params: idParams,
@@ -94,6 +104,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
       preHandler: admin,
       schema: {
         tags: ['users'],
+        operationId: 'updateUser',
         summary:
           'Change role, name, mobile or deactivate (admin); role changes and deactivation end the user’s sessions',
         security,
