@@ -15,6 +15,7 @@ import authCore from './modules/auth/auth-core.plugin.js';
 import usersModule from './modules/users/index.js';
 import authModule from './modules/auth/index.js';
 import tasksModule from './modules/tasks/index.js';
+import webModule from './modules/web/index.js';
 import { version } from './version.js';
 
 declare module 'fastify' {
@@ -28,13 +29,15 @@ export interface BuildOptions {
   config: Config;
   /** Share an already-open database (the test suite opens one per worker). */
   database?: DatabaseHandle;
+  /** Where the built web app is; defaults to apps/web/dist. */
+  webRoot?: string;
 }
 
 /**
  * The composition root: infrastructure first, then feature modules, in a fixed order.
  * Reading this file top to bottom is reading the architecture.
  */
-export async function buildApp({ config, database }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, webRoot }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config),
     genReqId,
@@ -70,6 +73,9 @@ export async function buildApp({ config, database }: BuildOptions): Promise<Fast
   await app.register(usersModule, { routes: config.services.has('auth') });
   await app.register(authModule, { routes: config.services.has('auth') });
   if (config.services.has('tasks')) await app.register(tasksModule);
+
+  // The web app, when it has been built (npm start builds it)
+  await app.register(webModule, { root: webRoot });
 
   return app;
 }

@@ -32,13 +32,13 @@ export const task = z.object({
 });
 export type Task = z.infer<typeof task>;
 
-const title = z.string().trim().min(1, 'Title is required').max(100, 'Title is at most 100 characters');
-const description = z.string().trim().max(500, 'Description is at most 500 characters');
+export const taskTitle = z.string().trim().min(1, 'Title is required').max(100, 'Title is at most 100 characters');
+export const taskDescription = z.string().trim().max(500, 'Description is at most 500 characters');
 const dueDate = isoDateTime.nullable();
 
 export const createTaskBody = z.strictObject({
-  title,
-  description: description.default(''),
+  title: taskTitle,
+  description: taskDescription.default(''),
   status: taskStatus.default('pending'),
   priority: taskPriority.default('medium'),
   dueDate: dueDate.default(null),
@@ -46,8 +46,8 @@ export const createTaskBody = z.strictObject({
 
 /** PUT replaces every editable field; what is left out returns to its default. */
 export const replaceTaskBody = z.strictObject({
-  title,
-  description: description.default(''),
+  title: taskTitle,
+  description: taskDescription.default(''),
   status: taskStatus.default('pending'),
   priority: taskPriority.default('medium'),
   dueDate: dueDate.default(null),
@@ -55,8 +55,8 @@ export const replaceTaskBody = z.strictObject({
 
 export const updateTaskBody = z
   .strictObject({
-    title: title.optional(),
-    description: description.optional(),
+    title: taskTitle.optional(),
+    description: taskDescription.optional(),
     status: taskStatus.optional(),
     priority: taskPriority.optional(),
     dueDate: dueDate.optional(),

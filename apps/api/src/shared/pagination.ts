@@ -15,7 +15,7 @@ export function decodeCursor(cursor: string): { value: CursorValue; id: string }
       parsed.length === 2 &&
       (parsed[0] === null || ['string', 'number'].includes(typeof parsed[0])) &&
       typeof parsed[1] === 'string' &&
-      /^[0-9a-f-]{36}$/i.test(parsed[1])
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(parsed[1])
     ) {
       return { value: parsed[0] as CursorValue, id: parsed[1] };
     }

@@ -26,6 +26,11 @@ const health = z.object({
 export default fp(
   async (app) => {
     app.decorate('shuttingDown', false);
+    // Once shutdown begins every answer closes its connection: a keep-alive client (a browser, the
+    // gateway's upstream pool) would otherwise hold the listener open until the grace period kills it.
+    app.addHook('onSend', async (_request, reply) => {
+      if (app.shuttingDown) reply.header('connection', 'close');
+    });
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['health'];
 

@@ -5,6 +5,8 @@ import { tasks } from '../../infra/db/schema/index.js';
 import type { CursorValue } from '../../shared/pagination.js';
 
 export type TaskRow = Omit<typeof tasks.$inferSelect, 'search'>;
+/** A listed row: the relevance rank and the exact created_at (µs) travel along for the cursor. */
+type ListRow = TaskRow & { rank?: number; createdKey?: string };
 export type NewTaskRow = typeof tasks.$inferInsert;
 export type TaskSort =
   '-createdAt' | 'createdAt' | 'dueDate' | '-dueDate' | '-priority' | 'priority' | 'title' | '-title' | 'relevance';
@@ -37,12 +39,15 @@ const query = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
 const priorityRank = sql<number>`(case ${tasks.priority} when 'high' then 3 when 'medium' then 2 else 1 end)`;
 // Tasks without a due date sort after every dated one, in either direction.
 const dueKey = sql`coalesce(${tasks.dueDate}, 'infinity'::timestamptz)`;
+const dueKeyDesc = sql`coalesce(${tasks.dueDate}, '-infinity'::timestamptz)`;
+// created_at has microseconds, a JS Date only milliseconds: the cursor carries the exact value as text.
+const createdKey = sql<string>`to_char(${tasks.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 interface SortSpec {
   key: (filter: TaskFilter) => SQL | AnyPgColumn;
   direction: 'asc' | 'desc';
   /** How the sort value reads back from a row, for the cursor. */
-  value: (row: TaskRow & { rank?: number }) => CursorValue;
+  value: (row: ListRow) => CursorValue;
   cast: string;
 }
 
@@ -50,13 +55,13 @@ const sorts: Record<TaskSort, SortSpec> = {
   '-createdAt': {
     key: () => tasks.createdAt,
     direction: 'desc',
-    value: (r) => r.createdAt.toISOString(),
+    value: (r) => r.createdKey ?? r.createdAt.toISOString(),
     cast: 'timestamptz',
   },
   createdAt: {
     key: () => tasks.createdAt,
     direction: 'asc',
-    value: (r) => r.createdAt.toISOString(),
+    value: (r) => r.createdKey ?? r.createdAt.toISOString(),
     cast: 'timestamptz',
   },
   dueDate: {
@@ -66,9 +71,9 @@ const sorts: Record<TaskSort, SortSpec> = {
     cast: 'timestamptz',
   },
   '-dueDate': {
-    key: () => dueKey,
+    key: () => dueKeyDesc,
     direction: 'desc',
-    value: (r) => r.dueDate?.toISOString() ?? 'infinity',
+    value: (r) => r.dueDate?.toISOString() ?? '-infinity',
     cast: 'timestamptz',
   },
   '-priority': { key: () => priorityRank, direction: 'desc', value: (r) => rankOf(r.priority), cast: 'int' },
@@ -90,6 +95,20 @@ const sorts: Record<TaskSort, SortSpec> = {
 
 const rankOf = (p: TaskRow['priority']) => (p === 'high' ? 3 : p === 'medium' ? 2 : 1);
 
+const isTimestamp = (v: string) =>
+  v === 'infinity' ||
+  v === '-infinity' ||
+  (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(v) &&
+    !Number.isNaN(Date.parse(v)) &&
+    new Date(v).toISOString().slice(0, 19) === v.slice(0, 19));
+/** What a cursor value must be to compare with a sort key of each type; anything else is the client's error, not a 500. */
+const fitsCast: Record<string, (v: CursorValue) => boolean> = {
+  timestamptz: (v) => typeof v === 'string' && isTimestamp(v),
+  int: (v) => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 31,
+  real: (v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 3.4e38,
+  text: (v) => typeof v === 'string' && !v.includes('\u0000'),
+};
+
 function conditions(filter: TaskFilter): (SQL | undefined)[] {
   return [
     eq(tasks.ownerId, filter.ownerId),
@@ -109,7 +128,7 @@ export function createTasksRepository(db: Database, read: Database) {
     .prepare('tasks_by_id');
   // The dashboard's first screen: newest tasks, no filters. Prepared once, planned once.
   const recent = read
-    .select(columns)
+    .select({ ...columns, createdKey })
     .from(tasks)
     .where(eq(tasks.ownerId, sql.placeholder('ownerId')))
     .orderBy(desc(tasks.createdAt), desc(tasks.id))
@@ -117,7 +136,9 @@ export function createTasksRepository(db: Database, read: Database) {
     .prepare('tasks_recent');
 
   return {
-    cursorValue: (sort: TaskSort, row: TaskRow & { rank?: number }) => sorts[sort].value(row),
+    cursorValue: (sort: TaskSort, row: ListRow) => sorts[sort].value(row),
+    /** Whether a decoded cursor value can stand for this sort's key (one from another sort may not). */
+    cursorFits: (sort: TaskSort, value: CursorValue) => fitsCast[sorts[sort].cast]?.(value) ?? false,
 
     findById: async (id: string): Promise<TaskRow | undefined> => (await byId.execute({ id }))[0],
 
@@ -143,7 +164,7 @@ export function createTasksRepository(db: Database, read: Database) {
     async list(filter: TaskFilter, sort: TaskSort, limit: number, after?: { value: CursorValue; id: string }) {
       const plain = !filter.status && !filter.priority && !filter.q && !filter.dueBefore && !filter.dueAfter;
       if (plain && sort === '-createdAt' && !after) {
-        return (await recent.execute({ ownerId: filter.ownerId, limit: limit + 1 })) as (TaskRow & { rank?: number })[];
+        return (await recent.execute({ ownerId: filter.ownerId, limit: limit + 1 })) as ListRow[];
       }
       const spec = sorts[sort];
       const key = spec.key(filter);
@@ -153,12 +174,16 @@ export function createTasksRepository(db: Database, read: Database) {
         ? sql`(${key}, ${tasks.id}) ${cmp} (${after.value}::${sql.raw(spec.cast)}, ${after.id}::uuid)`
         : undefined;
       const rows = await read
-        .select({ ...columns, ...(sort === 'relevance' ? { rank: sql<number>`${key}` } : {}) })
+        .select({
+          ...columns,
+          ...(sort === 'relevance' ? { rank: sql<number>`${key}` } : {}),
+          ...(sort === 'createdAt' || sort === '-createdAt' ? { createdKey } : {}),
+        })
         .from(tasks)
         .where(and(...conditions(filter), keyset))
         .orderBy(order(key as SQL), order(tasks.id))
         .limit(limit + 1);
-      return rows as (TaskRow & { rank?: number })[];
+      return rows as ListRow[];
     },
 
     /** Batches for CSV export, in id order. */

@@ -85,6 +85,8 @@ export class TasksService {
     if (sort === 'relevance' && !query.q)
       throw fieldError('sort', 'Sorting by relevance needs a search (q)', 'Query parameter is invalid');
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (after && !this.tasks.cursorFits(sort, after.value))
+      throw fieldError('cursor', 'This cursor belongs to another sort', 'Query parameter is invalid');
     const filter = {
       ownerId,
       status: query.status,
@@ -121,9 +123,13 @@ export class TasksService {
   }
 
   /** Yields the owner's tasks in batches so a large export never sits in memory whole. */
-  async *export(actor: Actor, query: ExportTasksQuery): AsyncGenerator<TaskRow[]> {
+  export(actor: Actor, query: ExportTasksQuery): AsyncGenerator<TaskRow[]> {
+    // Checked now, not on the first pull: once the CSV starts streaming a refusal can no longer be a 404.
     const ownerId = listOwner(actor, query.ownerId);
-    const filter = { ownerId, status: query.status, priority: query.priority, q: query.q };
+    return this.exportBatches({ ownerId, status: query.status, priority: query.priority, q: query.q });
+  }
+
+  private async *exportBatches(filter: Parameters<TasksRepository['exportBatch']>[0]): AsyncGenerator<TaskRow[]> {
     let afterId: string | null = null;
     for (;;) {
       const batch = await this.tasks.exportBatch(filter, afterId, EXPORT_BATCH);

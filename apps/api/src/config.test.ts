@@ -1,0 +1,194 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const PEM = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n';
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://crewdesk@db/crewdesk',
+  JWT_PRIVATE_KEY: PEM,
+  CORS_ORIGINS: 'https://crewdesk.example',
+};
+
+/** The ConfigError a bad environment raises (fails the test if none is raised). */
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.env).toBe('development');
+    expect(c.production).toBe(false);
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.dataDir).toBe(resolve('./data'));
+    expect(c.database).toEqual({ url: null, readUrl: null, poolSize: 20 });
+    expect(c.jwt).toEqual({
+      privateKeyPem: null,
+      issuer: 'crewdesk',
+      audience: 'crewdesk-api',
+      accessTtlSeconds: 15 * 60,
+      refreshTtlSeconds: 7 * 24 * 3600,
+    });
+    expect(c.corsOrigins).toEqual([]);
+    expect(c.allowRegistration).toBe(true);
+    expect(c.bootstrapAdmin).toBeNull();
+    expect(c.loginMaxFailures).toBe(10);
+    expect(c.rateLimit).toEqual({ authPerMinute: 30, apiPerMinute: 600 });
+    expect(c.defaultPhoneRegion).toBeNull();
+    expect(c.trustProxy).toBe(false);
+    expect([...c.services].sort()).toEqual(['auth', 'tasks']);
+    expect(c.shutdownDrainMs).toBe(0);
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('treats empty strings as unset', () => {
+    const c = loadConfig({ PORT: '', LOG_LEVEL: '', DATABASE_URL: '', ALLOW_REGISTRATION: '' });
+    expect(c.port).toBe(3000);
+    expect(c.logLevel).toBe('info');
+    expect(c.database.url).toBeNull();
+    expect(c.allowRegistration).toBe(true);
+  });
+
+  it('reads explicit values', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/var/lib/crewdesk',
+      DATABASE_URL: 'memory://',
+      DATABASE_POOL_SIZE: '5',
+      ALLOW_REGISTRATION: 'false',
+      TRUST_PROXY: '1',
+      DEFAULT_PHONE_REGION: 'IN',
+      LOGIN_MAX_FAILURES: '3',
+      RATE_LIMIT_AUTH_PER_MIN: '5',
+      RATE_LIMIT_API_PER_MIN: '100',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      SERVICES: 'auth',
+      LOG_LEVEL: 'debug',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/crewdesk',
+      allowRegistration: false,
+      trustProxy: true,
+      defaultPhoneRegion: 'IN',
+      loginMaxFailures: 3,
+      rateLimit: { authPerMinute: 5, apiPerMinute: 100 },
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      logLevel: 'debug',
+    });
+    expect(c.database).toMatchObject({ url: 'memory://', poolSize: 5 });
+    expect([...c.services]).toEqual(['auth']);
+  });
+
+  it('parses SERVICES as a comma-separated list and refuses unknown services', () => {
+    expect([...loadConfig({ SERVICES: 'tasks, auth' }).services].sort()).toEqual(['auth', 'tasks']);
+    expect(problemsOf({ SERVICES: 'auth,billing' }).join('\n')).toMatch(/SERVICES/);
+  });
+
+  it.each([
+    ['15m', 900],
+    ['7d', 604_800],
+    ['90s', 90],
+    ['1h', 3600],
+    ['2 days', 172_800],
+  ])('parses the duration %s to %i seconds', (text, seconds) => {
+    expect(loadConfig({ ACCESS_TOKEN_TTL: text }).jwt.accessTtlSeconds).toBe(seconds);
+    expect(loadConfig({ REFRESH_TOKEN_TTL: text }).jwt.refreshTtlSeconds).toBe(seconds);
+  });
+
+  it.each(['soon', '-5m', '0s', 'abc'])('refuses the duration %j, naming the variable', (text) => {
+    const problems = problemsOf({ ACCESS_TOKEN_TTL: text });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^ACCESS_TOKEN_TTL: /);
+  });
+
+  it('names every bad variable at once (PORT=abc and LOG_LEVEL=loud together)', () => {
+    const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    expect(problems).toHaveLength(2);
+    expect(problems.some((p) => p.startsWith('PORT: '))).toBe(true);
+    expect(problems.some((p) => p.startsWith('LOG_LEVEL: '))).toBe(true);
+  });
+
+  it('puts each problem on its own line of the error message', () => {
+    try {
+      loadConfig({ PORT: '70000', ALLOW_REGISTRATION: 'yes', DEFAULT_PHONE_REGION: 'india' });
+      expect.unreachable();
+    } catch (err) {
+      const message = (err as Error).message;
+      expect(message).toMatch(/^Invalid configuration:/);
+      for (const name of ['PORT', 'ALLOW_REGISTRATION', 'DEFAULT_PHONE_REGION']) {
+        expect(message).toMatch(new RegExp(`^  - ${name}: `, 'm'));
+      }
+    }
+  });
+
+  it.each([
+    ['PORT', '-1'],
+    ['PORT', '3000.5'],
+    ['DATABASE_URL', 'mysql://db/crewdesk'],
+    ['DATABASE_READ_URL', 'memory://'],
+    ['DATABASE_POOL_SIZE', '0'],
+    ['JWT_PRIVATE_KEY', 'not a pem'],
+    ['CORS_ORIGINS', 'not a url'],
+    ['ALLOW_REGISTRATION', 'yes'],
+    ['TRUST_PROXY', 'on'],
+    ['ADMIN_EMAIL', 'not-an-email'],
+    ['LOGIN_MAX_FAILURES', '0'],
+    ['DEFAULT_PHONE_REGION', 'in'],
+    ['NODE_ENV', 'staging'],
+    ['SHUTDOWN_DRAIN_MS', '60000'],
+  ])('refuses %s=%j, naming it', (name, value) => {
+    const env: Record<string, string> = { [name]: value };
+    if (name === 'ADMIN_EMAIL') env.ADMIN_PASSWORD = 'a long enough password';
+    const problems = problemsOf(env);
+    expect(problems.some((p) => p.startsWith(`${name}`))).toBe(true);
+  });
+
+  it('refuses ADMIN_EMAIL without ADMIN_PASSWORD, and the reverse', () => {
+    expect(problemsOf({ ADMIN_EMAIL: 'boss@example.com' }).join('\n')).toMatch(/ADMIN_EMAIL and ADMIN_PASSWORD/);
+    expect(problemsOf({ ADMIN_PASSWORD: 'a long enough password' }).join('\n')).toMatch(
+      /ADMIN_EMAIL and ADMIN_PASSWORD/,
+    );
+  });
+
+  it('refuses an ADMIN_PASSWORD shorter than 8 characters', () => {
+    expect(problemsOf({ ADMIN_EMAIL: 'boss@example.com', ADMIN_PASSWORD: 'short' }).join('\n')).toMatch(
+      /^ADMIN_PASSWORD: /,
+    );
+  });
+
+  it('takes ADMIN_EMAIL with ADMIN_PASSWORD as the bootstrap admin, email lower-cased', () => {
+    const c = loadConfig({ ADMIN_EMAIL: 'Boss@Example.COM', ADMIN_PASSWORD: 'a long enough password' });
+    expect(c.bootstrapAdmin).toEqual({ email: 'boss@example.com', password: 'a long enough password' });
+  });
+
+  it('demands DATABASE_URL, JWT_PRIVATE_KEY and CORS_ORIGINS in production, naming each', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    for (const name of ['DATABASE_URL', 'JWT_PRIVATE_KEY', 'CORS_ORIGINS']) {
+      expect(problems).toContain(`${name}: required in production`);
+    }
+  });
+
+  it('refuses an in-memory database in production', () => {
+    expect(problemsOf({ ...PRODUCTION, DATABASE_URL: 'memory://' }).join('\n')).toMatch(/^DATABASE_URL: /m);
+  });
+
+  it('accepts a complete production environment and listens on all interfaces there', () => {
+    const c = loadConfig(PRODUCTION);
+    expect(c.production).toBe(true);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.jwt.privateKeyPem).toBe(PEM);
+    expect(c.corsOrigins).toEqual(['https://crewdesk.example']);
+    expect(loadConfig({ ...PRODUCTION, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+});

@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fp from 'fastify-plugin';
+import fastifyStatic from '@fastify/static';
+import type { FastifyReply } from 'fastify';
+
+export const defaultWebRoot = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
+const SERVER_PATHS = /^\/(api|health|metrics|\.well-known)(\/|$)/;
+
+/**
+ * Serves the built web app on the API's own port: hashed assets cached for a year, everything
+ * else revalidated, and client-side routes answered with index.html.
+ */
+export default fp<{ root?: string }>(
+  async (app, { root = defaultWebRoot }) => {
+    if (!existsSync(`${root}/index.html`)) {
+      app.log.info({ root }, 'no web build found; serving the API only');
+      return;
+    }
+    await app.register(fastifyStatic, {
+      root,
+      wildcard: false,
+      index: false,
+      cacheControl: false,
+      setHeaders: (reply, path) => {
+        reply.header(
+          'cache-control',
+          path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    });
+    const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
+    app.get('/', { schema: { hide: true } }, (_request, reply) => sendIndex(reply));
+    app.get('/*', { schema: { hide: true } }, (request, reply) => {
+      const path = request.url.split('?')[0] ?? '/';
+      // Unknown API paths and missing files stay 404s; only page routes get the app.
+      if (SERVER_PATHS.test(path) || /\.[a-z0-9]+$/i.test(path)) return reply.callNotFound();
+      return sendIndex(reply);
+    });
+  },
+  { name: 'web' },
+);

@@ -1,0 +1,177 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { PASSWORD, createUser, uniqueEmail, useTestApp } from '../helper.js';
+import { expectProblem } from './support.js';
+
+function attempt(app: FastifyInstance, email: string, password: string, remoteAddress: string) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password },
+    remoteAddress,
+  });
+}
+
+function expectRetryAfter(res: LightMyRequestResponse, maxSeconds: number) {
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(Number.isInteger(retryAfter), `Retry-After: ${String(res.headers['retry-after'])}`).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(maxSeconds);
+}
+
+describe('sign-in answers reveal nothing', () => {
+  const ctx = useTestApp();
+
+  it('unknown email and wrong password give the same status and byte-identical bodies', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const unknown = await attempt(ctx.app, uniqueEmail('nobody'), 'whatever password', '192.0.2.1');
+    const wrong = await attempt(ctx.app, user.email, 'not the password', '192.0.2.1');
+    expectProblem(unknown, 401);
+    expect(wrong.statusCode).toBe(unknown.statusCode);
+    expect(wrong.body).toBe(unknown.body);
+    expect(wrong.json()).toEqual(unknown.json());
+    expect(wrong.headers['content-type']).toBe(unknown.headers['content-type']);
+    expect(wrong.cookies).toEqual([]);
+    expect(unknown.cookies).toEqual([]);
+  });
+
+  it('a deactivated account with the right password gets that same answer', async () => {
+    const admin = await createUser(ctx.app, 'admin');
+    const user = await createUser(ctx.app, 'member');
+    await ctx.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.auth,
+      payload: { active: false },
+    });
+    const unknown = await attempt(ctx.app, uniqueEmail('nobody'), PASSWORD, '192.0.2.2');
+    const inactive = await attempt(ctx.app, user.email, PASSWORD, '192.0.2.2');
+    expect(inactive.statusCode).toBe(unknown.statusCode);
+    expect(inactive.body).toBe(unknown.body);
+  });
+});
+
+describe('failed sign-in limit (LOGIN_MAX_FAILURES=3)', () => {
+  const ctx = useTestApp({ LOGIN_MAX_FAILURES: '3' });
+  const fifteenMinutes = 15 * 60;
+
+  it('after 3 failures from one address for one account, the next attempt (even with the right password) gets 429 + Retry-After', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const address = '203.0.113.10';
+    for (let i = 0; i < 3; i++) expectProblem(await attempt(ctx.app, user.email, 'wrong password', address), 401);
+    const blocked = await attempt(ctx.app, user.email, PASSWORD, address);
+    expectProblem(blocked, 429);
+    expectRetryAfter(blocked, fifteenMinutes);
+    expect(blocked.cookies).toEqual([]);
+    expect(blocked.json().accessToken).toBeUndefined();
+  });
+
+  it('the same account from another address with the right password still signs in', async () => {
+    const user = await createUser(ctx.app, 'member');
+    for (let i = 0; i < 4; i++) await attempt(ctx.app, user.email, 'wrong password', '203.0.113.20');
+    expectProblem(await attempt(ctx.app, user.email, PASSWORD, '203.0.113.20'), 429);
+    const elsewhere = await attempt(ctx.app, user.email, PASSWORD, '198.51.100.20');
+    expect(elsewhere.statusCode, elsewhere.body).toBe(200);
+    expect(typeof elsewhere.json().accessToken).toBe('string');
+  });
+
+  it('another account from the blocked address still signs in', async () => {
+    const victim = await createUser(ctx.app, 'member');
+    const colleague = await createUser(ctx.app, 'member');
+    const address = '203.0.113.30';
+    for (let i = 0; i < 3; i++) await attempt(ctx.app, victim.email, 'wrong password', address);
+    expectProblem(await attempt(ctx.app, victim.email, PASSWORD, address), 429);
+    const res = await attempt(ctx.app, colleague.email, PASSWORD, address);
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it('a spoofed X-Forwarded-For does not get round the limit (TRUST_PROXY is off)', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const address = '203.0.113.35';
+    for (let i = 0; i < 3; i++) await attempt(ctx.app, user.email, 'wrong password', address);
+    const spoofed = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: PASSWORD },
+      headers: { 'x-forwarded-for': '198.51.100.99', 'x-real-ip': '198.51.100.99' },
+      remoteAddress: address,
+    });
+    expectProblem(spoofed, 429);
+  });
+
+  it('failures for an unknown email are limited the same way, so the limit reveals nothing', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const ghost = uniqueEmail('ghost');
+    const address = '203.0.113.40';
+    for (let i = 0; i < 3; i++) {
+      await attempt(ctx.app, ghost, 'wrong password', address);
+      await attempt(ctx.app, user.email, 'wrong password', address);
+    }
+    const a = await attempt(ctx.app, ghost, 'wrong password', address);
+    const b = await attempt(ctx.app, user.email, 'wrong password', address);
+    expectProblem(a, 429);
+    expectProblem(b, 429);
+    expect(a.json()).toEqual(b.json());
+  });
+
+  it('a successful sign-in clears the account’s failure count from that address', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const address = '203.0.113.50';
+    for (let i = 0; i < 2; i++) await attempt(ctx.app, user.email, 'wrong password', address);
+    expect((await attempt(ctx.app, user.email, PASSWORD, address)).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) await attempt(ctx.app, user.email, 'wrong password', address);
+    expect((await attempt(ctx.app, user.email, PASSWORD, address)).statusCode).toBe(200);
+  });
+});
+
+describe('per-address rate limit on auth routes (RATE_LIMIT_AUTH_PER_MIN=5)', () => {
+  const ctx = useTestApp({ RATE_LIMIT_AUTH_PER_MIN: '5' });
+
+  it('the 6th login in a minute from one address gets 429 + Retry-After + RateLimit headers; another address is unaffected', async () => {
+    const address = '203.0.113.60';
+    for (let i = 0; i < 5; i++) {
+      const res = await attempt(ctx.app, uniqueEmail('rl'), 'wrong password', address);
+      expectProblem(res, 401);
+      expect(res.headers['ratelimit-limit']).toBe('5');
+      expect(res.headers['ratelimit-remaining']).toBe(String(4 - i));
+    }
+    const limited = await attempt(ctx.app, uniqueEmail('rl'), 'wrong password', address);
+    expectProblem(limited, 429);
+    expectRetryAfter(limited, 60);
+    expect(limited.headers['ratelimit-limit']).toBe('5');
+    expect(limited.headers['ratelimit-remaining']).toBe('0');
+    expect(Number(limited.headers['ratelimit-reset'])).toBeGreaterThan(0);
+
+    const other = await attempt(ctx.app, uniqueEmail('rl'), 'wrong password', '198.51.100.60');
+    expectProblem(other, 401);
+  });
+
+  it('a spoofed X-Forwarded-For does not reset the per-address count', async () => {
+    const address = '203.0.113.65';
+    for (let i = 0; i < 5; i++) await attempt(ctx.app, uniqueEmail('rl'), 'wrong password', address);
+    const spoofed = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: uniqueEmail('rl'), password: 'wrong password' },
+      headers: { 'x-forwarded-for': '198.51.100.98' },
+      remoteAddress: address,
+    });
+    expectProblem(spoofed, 429);
+  });
+
+  it('register is limited per address too', async () => {
+    const address = '203.0.113.70';
+    const signUp = () =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { email: uniqueEmail('rl'), password: PASSWORD, name: 'Rate Limited' },
+        remoteAddress: address,
+      });
+    for (let i = 0; i < 5; i++) expect((await signUp()).statusCode).toBe(201);
+    const limited = await signUp();
+    expectProblem(limited, 429);
+    expectRetryAfter(limited, 60);
+    expect(limited.headers['ratelimit-limit']).toBe('5');
+  });
+});

@@ -1,0 +1,82 @@
+import { useEffect, useState } from 'react';
+import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
+import { Spinner } from '../components/states';
+import { signOut } from '../features/auth/api/session-actions';
+import { useOnline } from '../lib/use-online';
+import { useSession } from '../lib/session';
+
+const links = [
+  { to: '/tasks', label: 'Tasks', roles: null },
+  { to: '/dashboard', label: 'Dashboard', roles: null },
+  { to: '/admin/users', label: 'Users', roles: ['admin'] },
+  { to: '/settings', label: 'Settings', roles: null },
+] as const;
+
+/** The signed-in frame: navigation for the user's role, the offline banner, and the page. */
+export function AppShell() {
+  const session = useSession();
+  const location = useLocation();
+  const online = useOnline();
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location.pathname]);
+
+  if (session.status === 'loading') return <Spinner label="Opening Crewdesk…" />;
+  if (session.status === 'anonymous') {
+    const next = `${location.pathname}${location.search}`;
+    return <Navigate to={`/sign-in?next=${encodeURIComponent(next)}`} replace />;
+  }
+  const role = session.user?.role;
+  const offline = session.status === 'offline' || !online;
+
+  return (
+    <div className="shell">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <button
+          type="button"
+          className="icon-btn menu-btn"
+          aria-label="Menu"
+          aria-expanded={menuOpen}
+          aria-controls="nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          ☰
+        </button>
+        <span className="brand">
+          <img src="/favicon.svg" alt="" width="24" height="24" /> Crewdesk
+        </span>
+        <nav id="nav" className={`nav ${menuOpen ? 'nav-open' : ''}`} aria-label="Main">
+          {links
+            .filter((l) => !l.roles || (role && (l.roles as readonly string[]).includes(role)))
+            .map((l) => (
+              <NavLink key={l.to} to={l.to} className={({ isActive }) => `nav-link ${isActive ? 'active' : ''}`}>
+                {l.label}
+              </NavLink>
+            ))}
+        </nav>
+        <div className="topbar-user">
+          {session.user && (
+            <span className="muted user-name" title={session.user.email}>
+              {session.user.name}
+            </span>
+          )}
+          {session.status === 'authenticated' && (
+            <button type="button" className="btn btn-ghost" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      {offline && (
+        <div className="offline-banner" role="status">
+          You are offline. Showing what was last loaded; changes are disabled until the connection is back.
+        </div>
+      )}
+      <main id="main" className="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

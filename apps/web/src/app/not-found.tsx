@@ -1,0 +1,11 @@
+import { Link } from 'react-router';
+
+export function NotFoundPage() {
+  return (
+    <div className="center-state">
+      <h1>Page not found</h1>
+      <p className="muted">There is nothing at this address.</p>
+      <Link to="/tasks">Go to your tasks</Link>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { registerBody, type RegisterBody } from '@crewdesk/contracts';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { Link } from 'react-router';
+import { Button } from '../../../components/button';
+import { Field } from '../../../components/field';
+import { applyServerErrors } from '../../../lib/forms';
+import { register as registerAccount } from '../api/session-actions';
+import { useSetupStatus } from '../api/use-setup-status';
+
+export function RegisterPage() {
+  const status = useSetupStatus();
+  const [formError, setFormError] = useState<string | null>(null);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors, isSubmitting },
+  } = useForm<RegisterBody>({ resolver: zodResolver(registerBody) });
+
+  if (status.data && !status.data.registrationOpen) {
+    return (
+      <>
+        <h1>Sign-up is closed</h1>
+        <p className="muted">Ask an admin of your Crewdesk for an account.</p>
+        <Link to="/sign-in">Back to sign in</Link>
+      </>
+    );
+  }
+
+  const onSubmit = handleSubmit(async (values) => {
+    setFormError(null);
+    try {
+      await registerAccount(values);
+    } catch (err) {
+      setFormError(applyServerErrors(err, setError, ['email', 'password', 'name']));
+    }
+  });
+
+  return (
+    <>
+      <h1>Create your account</h1>
+      <form onSubmit={onSubmit} noValidate className="stack">
+        <Field label="Name" error={errors.name?.message}>
+          <input autoComplete="name" autoFocus {...register('name')} />
+        </Field>
+        <Field label="Email" error={errors.email?.message}>
+          <input type="email" autoComplete="username" {...register('email')} />
+        </Field>
+        <Field
+          label="Password"
+          error={errors.password?.message}
+          hint="At least 8 characters. Common passwords are refused."
+        >
+          <input type="password" autoComplete="new-password" {...register('password')} />
+        </Field>
+        {formError && (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <Button type="submit" variant="primary" busy={isSubmitting}>
+          Create account
+        </Button>
+      </form>
+      <p className="muted">
+        Already have an account? <Link to="/sign-in">Sign in</Link>
+      </p>
+    </>
+  );
+}

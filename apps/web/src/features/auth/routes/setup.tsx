@@ -1,0 +1,76 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { setupBody, type SetupBody } from '@crewdesk/contracts';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { Link, Navigate, useSearchParams } from 'react-router';
+import { Button } from '../../../components/button';
+import { Field } from '../../../components/field';
+import { applyServerErrors } from '../../../lib/forms';
+import { useSession } from '../../../lib/session';
+import { setupFirstAdmin } from '../api/session-actions';
+
+/** Reached from the one-time link the server prints when it has no admin. */
+export function SetupPage() {
+  const [params] = useSearchParams();
+  const session = useSession();
+  const token = params.get('token') ?? '';
+  const [formError, setFormError] = useState<string | null>(null);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors, isSubmitting },
+  } = useForm<SetupBody>({ resolver: zodResolver(setupBody), defaultValues: { token } });
+
+  if (session.status === 'authenticated' && session.user?.role === 'admin')
+    return <Navigate to="/admin/users" replace />;
+  if (!token) {
+    return (
+      <>
+        <h1>Set up Crewdesk</h1>
+        <p className="muted">Open the setup link the server printed when it started; it carries a one-time token.</p>
+        <Link to="/sign-in">Back to sign in</Link>
+      </>
+    );
+  }
+
+  const onSubmit = handleSubmit(async (values) => {
+    setFormError(null);
+    try {
+      await setupFirstAdmin(values);
+    } catch (err) {
+      setFormError(applyServerErrors(err, setError, ['email', 'password', 'name']));
+    }
+  });
+
+  return (
+    <>
+      <h1>Create the first admin</h1>
+      <p className="muted">This account manages users and settings. The link works once.</p>
+      <form onSubmit={onSubmit} noValidate className="stack">
+        <input type="hidden" {...register('token')} />
+        <Field label="Name" error={errors.name?.message}>
+          <input autoComplete="name" autoFocus {...register('name')} />
+        </Field>
+        <Field label="Email" error={errors.email?.message}>
+          <input type="email" autoComplete="username" {...register('email')} />
+        </Field>
+        <Field
+          label="Password"
+          error={errors.password?.message}
+          hint="At least 8 characters. Common passwords are refused."
+        >
+          <input type="password" autoComplete="new-password" {...register('password')} />
+        </Field>
+        {formError && (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <Button type="submit" variant="primary" busy={isSubmitting}>
+          Create admin
+        </Button>
+      </form>
+    </>
+  );
+}

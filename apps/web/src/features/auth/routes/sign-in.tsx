@@ -1,0 +1,65 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { loginBody, type LoginBody } from '@crewdesk/contracts';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { Link, useSearchParams } from 'react-router';
+import { Button } from '../../../components/button';
+import { Field } from '../../../components/field';
+import { applyServerErrors } from '../../../lib/forms';
+import { signIn } from '../api/session-actions';
+import { useSetupStatus } from '../api/use-setup-status';
+
+export function SignInPage() {
+  const [params] = useSearchParams();
+  const status = useSetupStatus();
+  const [formError, setFormError] = useState<string | null>(null);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors, isSubmitting },
+  } = useForm<LoginBody>({ resolver: zodResolver(loginBody) });
+
+  const onSubmit = handleSubmit(async (values) => {
+    setFormError(null);
+    try {
+      await signIn(values);
+    } catch (err) {
+      setFormError(applyServerErrors(err, setError, ['email', 'password']));
+    }
+  });
+
+  return (
+    <>
+      <h1>Sign in</h1>
+      {params.get('next') && <p className="muted">Sign in to continue.</p>}
+      {status.data?.setupRequired && (
+        <p className="notice">Crewdesk has no admin yet: open the setup link printed by the server to create one.</p>
+      )}
+      <form onSubmit={onSubmit} noValidate className="stack">
+        <Field label="Email" error={errors.email?.message}>
+          <input type="email" autoComplete="username" autoFocus {...register('email')} />
+        </Field>
+        <Field label="Password" error={errors.password?.message}>
+          <input type="password" autoComplete="current-password" {...register('password')} />
+        </Field>
+        {formError && (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <Button type="submit" variant="primary" busy={isSubmitting}>
+          Sign in
+        </Button>
+      </form>
+      {status.data?.registrationOpen !== false && (
+        <p className="muted">
+          New here?{' '}
+          <Link to={`/register${params.get('next') ? `?next=${encodeURIComponent(params.get('next') ?? '')}` : ''}`}>
+            Create an account
+          </Link>
+        </p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,193 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { changePasswordBody, personName } from '@crewdesk/contracts';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
+import { Button } from '../../../components/button';
+import { Field } from '../../../components/field';
+import { ErrorState, Spinner } from '../../../components/states';
+import { useToast } from '../../../components/toasts';
+import { errorMessage } from '../../../lib/api';
+import { formatDateTime } from '../../../lib/format';
+import { applyServerErrors } from '../../../lib/forms';
+import { useSession } from '../../../lib/session';
+import { signOut } from '../../auth/api/session-actions';
+import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
+
+const profileForm = z.object({ name: personName, mobile: z.string().trim().max(32) });
+type ProfileForm = z.infer<typeof profileForm>;
+type PasswordForm = z.infer<typeof changePasswordBody>;
+
+function ProfileSection() {
+  const { user } = useSession();
+  const update = useUpdateProfile();
+  const toast = useToast();
+  const [formError, setFormError] = useState<string | null>(null);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors, isSubmitting },
+  } = useForm<ProfileForm>({
+    resolver: zodResolver(profileForm),
+    values: { name: user?.name ?? '', mobile: user?.mobile ?? '' },
+  });
+  const onSubmit = handleSubmit(async (v) => {
+    setFormError(null);
+    try {
+      await update.mutateAsync({ name: v.name, mobile: v.mobile || null });
+      toast('Profile saved', { tone: 'success' });
+    } catch (err) {
+      setFormError(applyServerErrors(err, setError, ['name', 'mobile']));
+    }
+  });
+  return (
+    <section className="card stack" aria-labelledby="profile-h">
+      <h2 id="profile-h">Profile</h2>
+      <p className="muted">{user?.email}</p>
+      <form onSubmit={onSubmit} noValidate className="stack">
+        <Field label="Name" error={errors.name?.message}>
+          <input autoComplete="name" {...register('name')} />
+        </Field>
+        <Field label="Mobile" error={errors.mobile?.message} hint="With the country code, e.g. +1 415 555 0100">
+          <input type="tel" autoComplete="tel" {...register('mobile')} />
+        </Field>
+        {formError && (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <Button type="submit" variant="primary" busy={isSubmitting}>
+          Save profile
+        </Button>
+      </form>
+    </section>
+  );
+}
+
+function PasswordSection() {
+  const change = useChangePassword();
+  const toast = useToast();
+  const [formError, setFormError] = useState<string | null>(null);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    reset,
+    formState: { errors, isSubmitting },
+  } = useForm<PasswordForm>({ resolver: zodResolver(changePasswordBody) });
+  const onSubmit = handleSubmit(async (v) => {
+    setFormError(null);
+    try {
+      await change.mutateAsync(v);
+      reset({ currentPassword: '', newPassword: '' });
+      toast('Password changed. Other devices were signed out.', { tone: 'success' });
+    } catch (err) {
+      setFormError(applyServerErrors(err, setError, ['currentPassword', 'newPassword']));
+    }
+  });
+  return (
+    <section className="card stack" aria-labelledby="password-h">
+      <h2 id="password-h">Password</h2>
+      <form onSubmit={onSubmit} noValidate className="stack">
+        <Field label="Current password" error={errors.currentPassword?.message}>
+          <input type="password" autoComplete="current-password" {...register('currentPassword')} />
+        </Field>
+        <Field label="New password" error={errors.newPassword?.message} hint="At least 8 characters.">
+          <input type="password" autoComplete="new-password" {...register('newPassword')} />
+        </Field>
+        {formError && (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <Button type="submit" variant="primary" busy={isSubmitting}>
+          Change password
+        </Button>
+      </form>
+    </section>
+  );
+}
+
+function SessionsSection() {
+  const sessions = useMySessions();
+  const revoke = useRevokeSession();
+  const toast = useToast();
+  return (
+    <section className="card stack" aria-labelledby="sessions-h">
+      <h2 id="sessions-h">Where you are signed in</h2>
+      {sessions.isPending ? (
+        <Spinner />
+      ) : sessions.isError ? (
+        <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
+      ) : (
+        <ul className="session-list">
+          {sessions.data.items.map((s) => (
+            <li key={s.id} className="session-item">
+              <div>
+                <strong>{describeAgent(s.userAgent)}</strong>
+                {s.current && <span className="badge badge-current">This device</span>}
+                <p className="muted">
+                  {s.ip ?? 'unknown address'} · signed in {formatDateTime(s.createdAt)} · last active{' '}
+                  {formatDateTime(s.lastUsedAt)}
+                </p>
+              </div>
+              {s.current ? (
+                <Button onClick={() => void signOut()}>Sign out</Button>
+              ) : (
+                <Button
+                  onClick={() => revoke.mutate(s.id, { onError: (err) => toast(errorMessage(err), { tone: 'error' }) })}
+                >
+                  Sign out
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <Button variant="danger" onClick={() => void signOut(true)}>
+        Sign out everywhere
+      </Button>
+    </section>
+  );
+}
+
+function describeAgent(ua: string | null): string {
+  if (!ua) return 'Unknown device';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Chrome\//.test(ua)
+      ? 'Chrome'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : 'Browser';
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /Mac OS X/.test(ua)
+      ? 'macOS'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /iPhone|iPad/.test(ua)
+          ? 'iOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
+  return os ? `${browser} on ${os}` : browser;
+}
+
+export function SettingsPage() {
+  return (
+    <section className="page">
+      <header className="page-header">
+        <h1>Settings</h1>
+      </header>
+      <div className="settings-grid">
+        <ProfileSection />
+        <PasswordSection />
+        <SessionsSection />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,13 @@
+import { QueryClient } from '@tanstack/react-query';
+import { ApiError } from './api';
+
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 30_000,
+      // A 4xx will not change by asking again; network and 5xx errors get two more tries.
+      retry: (count, err) => !(err instanceof ApiError && err.status < 500) && count < 2,
+    },
+    mutations: { retry: false },
+  },
+});

@@ -1,0 +1,3 @@
+/** Query keys shared across features, so one feature's writes can refresh another's reads. */
+export const tasksKey = ['tasks'] as const;
+export const statsKey = ['task-stats'] as const;
