@@ -15,6 +15,8 @@ import authCore from './modules/auth/auth-core.plugin.js';
 import usersModule from './modules/users/index.js';
 import authModule from './modules/auth/index.js';
 import tasksModule from './modules/tasks/index.js';
+import agentsModule from './modules/agents/index.js';
+import leadsModule from './modules/leads/index.js';
 import webModule from './modules/web/index.js';
 import { version } from './version.js';
 
@@ -72,7 +74,9 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
   await app.register(authCore);
   await app.register(usersModule, { routes: config.services.has('auth') });
   await app.register(authModule, { routes: config.services.has('auth') });
-  if (config.services.has('tasks')) await app.register(tasksModule);
+  await app.register(tasksModule, { routes: config.services.has('tasks') });
+  if (config.services.has('agents')) await app.register(agentsModule);
+  if (config.services.has('leads')) await app.register(leadsModule);
 
   // The web app, when it has been built (npm start builds it)
   await app.register(webModule, { root: webRoot });

@@ -44,7 +44,10 @@ describe('loadConfig', () => {
     expect(c.rateLimit).toEqual({ authPerMinute: 30, apiPerMinute: 600 });
     expect(c.defaultPhoneRegion).toBeNull();
     expect(c.trustProxy).toBe(false);
-    expect([...c.services].sort()).toEqual(['auth', 'tasks']);
+    // SERVICES defaults to all: every module this build has, auth and tasks among them.
+    expect(c.services).toEqual(loadConfig({ SERVICES: 'all' }).services);
+    expect(c.services).toContain('auth');
+    expect(c.services).toContain('tasks');
     expect(c.shutdownDrainMs).toBe(0);
     expect(c.logLevel).toBe('info');
   });

@@ -18,7 +18,7 @@ const csv = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
-const services = ['auth', 'tasks'] as const;
+const services = ['auth', 'tasks', 'agents', 'leads'] as const;
 
 const schema = z
   .object({
@@ -50,6 +50,13 @@ const schema = z
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
     RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().min(1).default(30),
     RATE_LIMIT_API_PER_MIN: z.coerce.number().int().min(1).default(600),
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    UPLOAD_PATH: z.string().min(1).optional(),
     DEFAULT_PHONE_REGION: z
       .string()
       .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as US or IN')
@@ -126,6 +133,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     rateLimit: { authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN, apiPerMinute: e.RATE_LIMIT_API_PER_MIN },
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION ?? null,
+    uploads: { maxBytes: e.MAX_UPLOAD_BYTES, path: resolve(e.UPLOAD_PATH ?? `${dataDir}/uploads`) },
     trustProxy: e.TRUST_PROXY,
     services: new Set<ServiceName>(e.SERVICES),
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

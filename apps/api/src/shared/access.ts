@@ -9,22 +9,31 @@ export interface Actor {
 }
 
 export type AccessMode = 'read' | 'write';
+/** What admins may do with objects they do not own: read them (tasks), or also change them (leads). */
+export interface AccessPolicy {
+  admin: AccessMode;
+}
+const ADMINS_READ: AccessPolicy = { admin: 'read' };
 
 /**
  * The one object-level access rule: owners do anything with their own objects; admins may read
- * anyone's. Everything else is answered exactly as a missing object would be, so ids leak nothing.
+ * anyone's, or change them where the policy says so. Everything else is answered exactly as a
+ * missing object would be, so ids leak nothing.
  */
-export function canAccess(actor: Actor, ownerId: string, mode: AccessMode): boolean {
-  return actor.id === ownerId || (mode === 'read' && actor.role === 'admin');
+export function canAccess(actor: Actor, ownerId: string | null, mode: AccessMode, policy = ADMINS_READ): boolean {
+  if (ownerId !== null && actor.id === ownerId) return true;
+  return actor.role === 'admin' && (mode === 'read' || policy.admin === 'write');
 }
 
-export function assertAccess<T extends { ownerId: string }>(
+export function assertAccess<T>(
   actor: Actor,
   object: T | undefined | null,
+  ownerOf: (object: T) => string | null,
   mode: AccessMode,
   what: string,
+  policy = ADMINS_READ,
 ): T {
-  if (!object || !canAccess(actor, object.ownerId, mode)) throw notFound(what);
+  if (!object || !canAccess(actor, ownerOf(object), mode, policy)) throw notFound(what);
   return object;
 }
 

@@ -25,26 +25,36 @@ export class LoginLimiter {
     });
   }
 
+  /**
+   * Counts the attempt as a failure before the password is checked (one atomic increment), so
+   * parallel attempts cannot all pass this check before any of them is recorded; a success or a
+   * refusal here gives the point back.
+   */
   async assertAllowed(email: string, ip: string): Promise<void> {
-    const [pair, address] = await Promise.all([this.perAccountAddress.get(`${email}|${ip}`), this.perAddress.get(ip)]);
+    const [pair, address] = await Promise.all([
+      this.perAccountAddress.penalty(`${email}|${ip}`, 1),
+      this.perAddress.penalty(ip, 1),
+    ]);
     const blocked = [
       [pair, this.perAccountAddress.points],
       [address, this.perAddress.points],
-    ].filter(([res, points]) => res && (res as RateLimiterRes).consumedPoints >= (points as number)) as [
+    ].filter(([res, points]) => (res as RateLimiterRes).consumedPoints > (points as number)) as [
       RateLimiterRes,
       number,
     ][];
     if (blocked.length > 0) {
+      // A refused attempt is not a failed sign-in: it must not push the counts (or the office's address) further.
+      await Promise.all([this.perAccountAddress.reward(`${email}|${ip}`, 1), this.perAddress.reward(ip, 1)]);
       const wait = Math.max(...blocked.map(([res]) => res.msBeforeNext)) / 1000;
       throw new AppError('rate_limited', 'Too many failed sign-ins. Try again later.', { retryAfterSeconds: wait });
     }
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
-    await Promise.all([this.perAccountAddress.penalty(`${email}|${ip}`, 1), this.perAddress.penalty(ip, 1)]);
+  async recordFailure(_email: string, _ip: string): Promise<void> {
+    // Already counted by assertAllowed, which let the attempt through.
   }
 
   async recordSuccess(email: string, ip: string): Promise<void> {
-    await this.perAccountAddress.delete(`${email}|${ip}`);
+    await Promise.all([this.perAccountAddress.delete(`${email}|${ip}`), this.perAddress.reward(ip, 1)]);
   }
 }

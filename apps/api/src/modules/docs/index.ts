@@ -21,6 +21,8 @@ export default fp(
           { name: 'me', description: 'Your own account' },
           { name: 'users', description: 'Account management (admin)' },
           { name: 'tasks', description: 'Your tasks' },
+          { name: 'agents', description: 'The agents who receive leads (admin)' },
+          { name: 'leads', description: 'Lead lists, distribution and the agents’ work' },
           { name: 'health', description: 'Probes for orchestrators' },
         ],
         components: {

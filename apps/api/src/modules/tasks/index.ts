@@ -3,11 +3,18 @@ import { createTasksRepository } from './tasks.repository.js';
 import { TasksService } from './tasks.service.js';
 import { tasksRoutes } from './tasks.routes.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    tasksService: TasksService;
+  }
+}
+
 /** Each user's own tasks: CRUD, search, bulk actions, stats, export. */
-export default fp(
-  async (app) => {
+export default fp<{ routes: boolean }>(
+  async (app, { routes }) => {
     const service = new TasksService(createTasksRepository(app.database.db, app.database.read));
-    await app.register(tasksRoutes, { service });
+    app.decorate('tasksService', service);
+    if (routes) await app.register(tasksRoutes, { service });
   },
   { name: 'tasks', dependencies: ['auth-core'] },
 );

@@ -37,16 +37,20 @@ function completion(current: TaskRow['status'] | null, next: TaskRow['status'] |
   return { completedAt: next === 'completed' ? new Date() : null };
 }
 
+const ownerOfTask = (t: TaskRow) => t.ownerId;
+
 const EXPORT_BATCH = 1000;
 const DAYS = 30;
 
 export class TasksService {
   constructor(private readonly tasks: TasksRepository) {}
 
-  async create(actor: Actor, body: CreateTaskBody): Promise<TaskRow> {
+  /** `leadId` is set only by the leads module, for a follow-up task on a lead the actor may work. */
+  async create(actor: Actor, body: CreateTaskBody, leadId: string | null = null): Promise<TaskRow> {
     return this.tasks.insert({
       id: uuidv7(),
       ownerId: actor.id,
+      leadId,
       title: body.title,
       description: body.description,
       status: body.status,
@@ -57,11 +61,11 @@ export class TasksService {
   }
 
   async get(actor: Actor, id: string): Promise<TaskRow> {
-    return assertAccess(actor, await this.tasks.findById(id), 'read', 'Task');
+    return assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'read', 'Task');
   }
 
   async update(actor: Actor, id: string, body: ReplaceTaskBody | UpdateTaskBody): Promise<TaskRow> {
-    const current = assertAccess(actor, await this.tasks.findById(id), 'write', 'Task');
+    const current = assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'write', 'Task');
     const updated = await this.tasks.update(id, {
       title: body.title,
       description: body.description,
@@ -75,7 +79,7 @@ export class TasksService {
   }
 
   async delete(actor: Actor, id: string): Promise<void> {
-    assertAccess(actor, await this.tasks.findById(id), 'write', 'Task');
+    assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'write', 'Task');
     if (!(await this.tasks.delete(id))) throw notFound('Task');
   }
 

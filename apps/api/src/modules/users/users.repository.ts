@@ -1,6 +1,7 @@
 import { and, count, desc, eq, ilike, lt, or, sql } from 'drizzle-orm';
 import type { Role } from '@crewdesk/contracts';
 import type { Database, Executor } from '../../infra/db/client.js';
+import { escapeLike } from '../../shared/sql.js';
 import { users } from '../../infra/db/schema/index.js';
 
 const ADMIN_SET_LOCK = 724_113_908;
@@ -84,7 +85,3 @@ export function createUsersRepository(db: Database) {
 }
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;
-
-export function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

@@ -116,6 +116,15 @@ export class UsersService {
     return updated;
   }
 
+  /** An admin's password reset: the old password's sessions end with it. */
+  async setPassword(id: string, password: string): Promise<void> {
+    assertAcceptablePassword(password);
+    const updated = await this.deps.users.update(id, { passwordHash: await hashPassword(password) });
+    if (!updated) throw notFound('User');
+    const revoked = await this.deps.db.transaction((tx) => this.deps.revokeSessions(id, tx));
+    await this.deps.announceRevoked(revoked);
+  }
+
   async updateMe(actor: Actor, patch: UpdateMeBody): Promise<UserRow> {
     const updated = await this.deps.users.update(actor.id, { name: patch.name, mobile: this.mobile(patch.mobile) });
     if (!updated) throw notFound('User');

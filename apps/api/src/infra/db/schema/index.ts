@@ -1,2 +1,3 @@
 export * from './users.js';
 export * from './tasks.js';
+export * from './leads.js';

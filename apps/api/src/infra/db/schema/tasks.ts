@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { check, customType, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { leads } from './leads.js';
 import { users } from './users.js';
 
 export const taskStatus = pgEnum('task_status', ['pending', 'completed']);
@@ -19,7 +20,7 @@ export const tasks = pgTable(
     status: taskStatus('status').notNull().default('pending'),
     priority: taskPriority('priority').notNull().default('medium'),
     dueDate: timestamp('due_date', { withTimezone: true }),
-    leadId: uuid('lead_id'),
+    leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true }),

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './users.js';
+
+export const leadStatus = pgEnum('lead_status', ['new', 'contacted', 'qualified', 'won', 'lost']);
+export const importStatus = pgEnum('lead_import_status', ['processing', 'completed', 'failed']);
+export const assignmentReason = pgEnum('assignment_reason', ['import', 'reassign', 'redistribute']);
+
+export interface ImportErrorEntry {
+  row: number;
+  column: string;
+  message: string;
+}
+export interface DistributionEntry {
+  agentId: string;
+  agentName: string;
+  count: number;
+}
+
+export const leadImports = pgTable(
+  'lead_imports',
+  {
+    id: uuid('id').primaryKey(),
+    uploadedBy: uuid('uploaded_by')
+      .notNull()
+      .references(() => users.id),
+    filename: text('filename').notNull(),
+    fileSha256: text('file_sha256').notNull(),
+    storedPath: text('stored_path'),
+    status: importStatus('status').notNull().default('processing'),
+    totalRows: integer('total_rows').notNull().default(0),
+    validRows: integer('valid_rows').notNull().default(0),
+    invalidRows: integer('invalid_rows').notNull().default(0),
+    duplicateRows: integer('duplicate_rows').notNull().default(0),
+    processedRows: integer('processed_rows').notNull().default(0),
+    errors: jsonb('errors')
+      .$type<ImportErrorEntry[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    distribution: jsonb('distribution')
+      .$type<DistributionEntry[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('lead_imports_sha_key').on(t.fileSha256)],
+);
+
+export const leads = pgTable(
+  'leads',
+  {
+    id: uuid('id').primaryKey(),
+    importId: uuid('import_id').references(() => leadImports.id),
+    firstName: text('first_name').notNull(),
+    phone: text('phone').notNull(),
+    notes: text('notes').notNull().default(''),
+    status: leadStatus('status').notNull().default('new'),
+    agentId: uuid('agent_id').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One lead per normalised phone number: the import's duplicate check, enforced by the database too.
+    uniqueIndex('leads_phone_key').on(t.phone),
+    index('leads_agent_status_idx').on(t.agentId, t.status),
+    index('leads_import_idx').on(t.importId),
+  ],
+);
+
+export const assignments = pgTable(
+  'assignments',
+  {
+    id: uuid('id').primaryKey(),
+    leadId: uuid('lead_id')
+      .notNull()
+      .references(() => leads.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => users.id),
+    assignedAt: timestamp('assigned_at', { withTimezone: true }).notNull().defaultNow(),
+    assignedBy: uuid('assigned_by').references(() => users.id),
+    reason: assignmentReason('reason').notNull(),
+  },
+  (t) => [index('assignments_lead_idx').on(t.leadId), index('assignments_agent_idx').on(t.agentId)],
+);

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  agent,
+  agentPage,
+  createAgentBody,
+  idParams,
+  listAgentsQuery,
+  problem,
+  updateAgentBody,
+} from '@crewdesk/contracts';
+import { toAgentDto, type AgentsService } from './agents.service.js';
+
+export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = async (app, { service }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['agents'];
+  const security = [{ bearer: [] }];
+  const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+  const preHandler = [app.authenticate, app.requireRole('admin')];
+
+  r.get(
+    '/api/v1/agents',
+    {
+      preHandler,
+      schema: {
+        operationId: 'listAgents',
+        tags,
+        security,
+        summary: 'Agents with their open and total lead counts',
+        querystring: listAgentsQuery,
+        response: { 200: agentPage, ...errors },
+      },
+    },
+    async (request) => service.list(request.query),
+  );
+
+  r.post(
+    '/api/v1/agents',
+    {
+      preHandler,
+      schema: {
+        operationId: 'createAgent',
+        tags,
+        security,
+        summary: 'Create an agent (a user with role agent; mobile stored in E.164)',
+        body: createAgentBody,
+        response: { 201: agent, ...errors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(toAgentDto(await service.create(request.body))),
+  );
+
+  r.get(
+    '/api/v1/agents/:id',
+    {
+      preHandler,
+      schema: {
+        operationId: 'getAgent',
+        tags,
+        security,
+        summary: 'One agent',
+        params: idParams,
+        response: { 200: agent, ...errors },
+      },
+    },
+    async (request) => toAgentDto(await service.get(request.params.id)),
+  );
+
+  r.patch(
+    '/api/v1/agents/:id',
+    {
+      preHandler,
+      schema: {
+        operationId: 'updateAgent',
+        tags,
+        security,
+        summary: 'Edit, reset the password of, or deactivate an agent (deactivation ends their sessions)',
+        params: idParams,
+        body: updateAgentBody,
+        response: { 200: agent, ...errors },
+      },
+    },
+    async (request) => toAgentDto(await service.update(request.params.id, request.body)),
+  );
+};

@@ -1,0 +1,134 @@
+import type { FastifyPluginAsync } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  id,
+  idParams,
+  importReport,
+  leadImport,
+  leadImportPage,
+  listLeadImportsQuery,
+  problem,
+} from '@crewdesk/contracts';
+import { AppError, fieldError } from '../../shared/errors.js';
+import { actorOf } from '../auth/auth-core.plugin.js';
+import type { LeadImportService } from './lead-import.service.js';
+import { storeUpload, type StoredUpload } from './upload.js';
+
+const fields = z.strictObject({
+  dryRun: z.enum(['true', 'false']).default('false'),
+  agentIds: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(id).min(1))
+    .optional(),
+});
+
+export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService }> = async (app, { service }) => {
+  const { maxBytes, path: uploadDir } = app.config.uploads;
+  await app.register(multipart, {
+    limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 12 },
+  });
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['leads'];
+  const security = [{ bearer: [] }];
+  const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 413: problem, 415: problem };
+  const admin = [app.authenticate, app.requireRole('admin')];
+
+  r.post(
+    '/api/v1/lead-imports',
+    {
+      preHandler: admin,
+      bodyLimit: maxBytes + 1024 * 1024,
+      schema: {
+        operationId: 'importLeads',
+        tags,
+        security,
+        summary:
+          'Upload a CSV or XLSX lead list (multipart: file, dryRun, agentIds); the report lists every problem before anything is written',
+        consumes: ['multipart/form-data'],
+        response: { 200: importReport, 202: importReport, ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data');
+      const raw: Record<string, string> = {};
+      let upload: StoredUpload | undefined;
+      let filename = '';
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            if (part.fieldname !== 'file' || upload)
+              throw fieldError(part.fieldname, 'Send exactly one file, in the field "file"');
+            filename = part.filename.replace(/[^\w .()-]/g, '_').slice(0, 200) || 'upload';
+            upload = await storeUpload(part.file, uploadDir, maxBytes);
+          } else {
+            raw[part.fieldname] = String(part.value);
+          }
+        }
+      } catch (err) {
+        await upload?.discard();
+        const code = (err as { code?: string }).code;
+        if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          throw new AppError('payload_too_large', 'The file is larger than the upload limit');
+        }
+        if (code?.startsWith('FST_'))
+          throw new AppError('bad_request', 'The upload could not be read as multipart/form-data');
+        throw err;
+      }
+      if (!upload) throw fieldError('file', 'Attach the lead list in the field "file"');
+      const parsed = fields.safeParse(raw);
+      if (!parsed.success) {
+        await upload.discard();
+        throw new AppError('validation', 'The form fields are invalid', {
+          errors: parsed.error.issues.map((i) => ({ path: i.path.join('.') || 'fields', message: i.message })),
+        });
+      }
+      const report = await service.import(actorOf(request), {
+        upload,
+        filename,
+        dryRun: parsed.data.dryRun === 'true',
+        agentIds: parsed.data.agentIds,
+      });
+      return reply.code(report.status === 'processing' ? 202 : 200).send(report);
+    },
+  );
+
+  r.get(
+    '/api/v1/lead-imports',
+    {
+      preHandler: admin,
+      schema: {
+        operationId: 'listLeadImports',
+        tags,
+        security,
+        summary: 'Past imports, newest first',
+        querystring: listLeadImportsQuery,
+        response: { 200: leadImportPage, ...errors },
+      },
+    },
+    async (request) => service.list(request.query.limit, request.query.cursor),
+  );
+
+  r.get(
+    '/api/v1/lead-imports/:id',
+    {
+      preHandler: admin,
+      schema: {
+        operationId: 'getLeadImport',
+        tags,
+        security,
+        summary: 'One import, with its progress while it is written',
+        params: idParams,
+        response: { 200: leadImport, ...errors },
+      },
+    },
+    async (request) => service.get(request.params.id),
+  );
+};

@@ -1,0 +1,175 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  exportLeadsQuery,
+  followUpTaskBody,
+  idParams,
+  lead,
+  leadPage,
+  leadStats,
+  listLeadsQuery,
+  problem,
+  redistributeBody,
+  redistributeResult,
+  task,
+  updateLeadBody,
+} from '@crewdesk/contracts';
+import { toCsvRows } from '../../shared/csv.js';
+import { iso } from '../../shared/time.js';
+import { actorOf } from '../auth/auth-core.plugin.js';
+import { toTaskDto } from '../tasks/tasks.service.js';
+import { toLeadDto, type LeadsService } from './leads.service.js';
+
+const CSV_HEADER = ['id', 'firstName', 'phone', 'notes', 'status', 'agent', 'importId', 'createdAt', 'updatedAt'];
+
+export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async (app, { service }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['leads'];
+  const security = [{ bearer: [] }];
+  const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
+  const worker = [app.authenticate, app.requireRole('agent', 'admin')];
+  const admin = [app.authenticate, app.requireRole('admin')];
+
+  r.get(
+    '/api/v1/leads',
+    {
+      preHandler: worker,
+      schema: {
+        operationId: 'listLeads',
+        tags,
+        security,
+        summary: 'Leads: an agent sees their own; admins filter by agent, status, import and name/phone',
+        querystring: listLeadsQuery,
+        response: { 200: leadPage, ...errors },
+      },
+    },
+    async (request) => service.list(actorOf(request), request.query),
+  );
+
+  r.get(
+    '/api/v1/leads/stats',
+    {
+      preHandler: worker,
+      schema: {
+        operationId: 'getLeadStats',
+        tags,
+        security,
+        summary: 'Lead counts per status and per agent',
+        response: { 200: leadStats, ...errors },
+      },
+    },
+    async (request) => service.stats(actorOf(request)),
+  );
+
+  r.get(
+    '/api/v1/leads/export',
+    {
+      preHandler: worker,
+      schema: {
+        operationId: 'exportLeads',
+        tags,
+        security,
+        summary: 'Leads as CSV (formulas neutralised)',
+        querystring: exportLeadsQuery,
+        produces: ['text/csv'],
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const batches = service.export(actorOf(request), request.query);
+      async function* csv() {
+        yield `${toCsvRows([], CSV_HEADER)}\r\n`;
+        for await (const batch of batches) {
+          const rows = batch.map((l) => [
+            l.id,
+            l.firstName,
+            l.phone,
+            l.notes,
+            l.status,
+            l.agentName,
+            l.importId,
+            iso(l.createdAt),
+            iso(l.updatedAt),
+          ]);
+          yield `${toCsvRows(rows)}\r\n`;
+        }
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="crewdesk-leads-${new Date().toISOString().slice(0, 10)}.csv"`,
+        )
+        .header('cache-control', 'no-store')
+        .send(Readable.from(csv()) as never); // the type provider only types JSON bodies
+    },
+  );
+
+  r.post(
+    '/api/v1/leads/redistribute',
+    {
+      preHandler: admin,
+      schema: {
+        operationId: 'redistributeLeads',
+        tags,
+        security,
+        summary: "Move an agent's open leads to other active agents in fair shares",
+        body: redistributeBody,
+        response: { 200: redistributeResult, ...errors },
+      },
+    },
+    async (request) => service.redistribute(actorOf(request), request.body.fromAgentId, request.body.toAgentIds),
+  );
+
+  r.get(
+    '/api/v1/leads/:id',
+    {
+      preHandler: worker,
+      schema: {
+        operationId: 'getLead',
+        tags,
+        security,
+        summary: 'One lead',
+        params: idParams,
+        response: { 200: lead, ...errors },
+      },
+    },
+    async (request) => toLeadDto(await service.get(actorOf(request), request.params.id)),
+  );
+
+  r.patch(
+    '/api/v1/leads/:id',
+    {
+      preHandler: worker,
+      schema: {
+        operationId: 'updateLead',
+        tags,
+        security,
+        summary: 'Change status or notes; admins may reassign (agentId)',
+        params: idParams,
+        body: updateLeadBody,
+        response: { 200: lead, ...errors },
+      },
+    },
+    async (request) => toLeadDto(await service.update(actorOf(request), request.params.id, request.body)),
+  );
+
+  r.post(
+    '/api/v1/leads/:id/tasks',
+    {
+      preHandler: worker,
+      schema: {
+        operationId: 'createLeadFollowUp',
+        tags,
+        security,
+        summary: 'Turn a lead into a follow-up task (the task keeps leadId)',
+        params: idParams,
+        body: followUpTaskBody,
+        response: { 201: task, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(toTaskDto(await service.createFollowUp(actorOf(request), request.params.id, request.body))),
+  );
+};

@@ -1,0 +1,180 @@
+import {
+  leadStatuses,
+  openLeadStatuses,
+  type ExportLeadsQuery,
+  type FollowUpTaskBody,
+  type Lead,
+  type LeadStats,
+  type LeadStatus,
+  type ListLeadsQuery,
+  type UpdateLeadBody,
+} from '@crewdesk/contracts';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../../infra/db/client.js';
+import { assertAccess, type Actor } from '../../shared/access.js';
+import { AppError, fieldError } from '../../shared/errors.js';
+import { decodeCursor, encodeCursor, toPage } from '../../shared/pagination.js';
+import { iso } from '../../shared/time.js';
+import type { TasksService } from '../tasks/tasks.service.js';
+import { dealOut, planShares, type Share } from './distribution.js';
+import type { LeadFilter, LeadRow, LeadsRepository } from './leads.repository.js';
+
+export function toLeadDto(row: LeadRow): Lead {
+  return {
+    id: row.id,
+    firstName: row.firstName,
+    phone: row.phone,
+    notes: row.notes,
+    status: row.status,
+    agentId: row.agentId,
+    agentName: row.agentName,
+    importId: row.importId,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+// Agents work their own leads; admins read and manage everyone's.
+const LEADS_POLICY = { admin: 'write' } as const;
+const agentOf = (lead: LeadRow) => lead.agentId;
+const EXPORT_BATCH = 1000;
+const OPEN = new Set<LeadStatus>(openLeadStatuses);
+
+export class LeadsService {
+  constructor(
+    private readonly db: Database,
+    private readonly leads: LeadsRepository,
+    private readonly tasks: TasksService,
+  ) {}
+
+  /** An agent's list is always their own, whatever filter they send. */
+  private scope(actor: Actor, filter: LeadFilter): LeadFilter {
+    return actor.role === 'admin' ? filter : { ...filter, agentId: actor.id };
+  }
+
+  async list(actor: Actor, query: ListLeadsQuery) {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.leads.list(
+      this.scope(actor, { agentId: query.agentId, status: query.status, importId: query.importId, q: query.q }),
+      query.limit,
+      after?.id,
+    );
+    return toPage(rows, query.limit, toLeadDto, (r) => encodeCursor(null, r.id));
+  }
+
+  async get(actor: Actor, id: string): Promise<LeadRow> {
+    return assertAccess(actor, await this.leads.findById(id), agentOf, 'read', 'Lead', LEADS_POLICY);
+  }
+
+  async update(actor: Actor, id: string, body: UpdateLeadBody): Promise<LeadRow> {
+    return this.db.transaction(async (tx) => {
+      const lead = assertAccess(actor, await this.leads.findById(id, tx), agentOf, 'write', 'Lead', LEADS_POLICY);
+      if (body.agentId !== undefined && body.agentId !== lead.agentId) {
+        if (actor.role !== 'admin') throw new AppError('forbidden', 'Only admins reassign leads');
+        if (!(await this.leads.isActiveAgent(body.agentId, tx))) throw fieldError('agentId', 'Not an active agent');
+        await this.leads.insertAssignments(
+          [{ id: uuidv7(), leadId: id, agentId: body.agentId, assignedBy: actor.id, reason: 'reassign' }],
+          tx,
+        );
+      }
+      await this.leads.update(id, { status: body.status, notes: body.notes, agentId: body.agentId }, tx);
+      return (await this.leads.findById(id, tx)) as LeadRow;
+    });
+  }
+
+  /** A task for the caller that remembers the lead it is about. */
+  async createFollowUp(actor: Actor, id: string, body: FollowUpTaskBody) {
+    const lead = await this.get(actor, id);
+    return this.tasks.create(
+      actor,
+      {
+        title: body.title ?? `Follow up with ${lead.firstName}`.slice(0, 100),
+        description:
+          body.description ??
+          `Lead ${lead.firstName}, ${lead.phone}${lead.notes ? ` — ${lead.notes}` : ''}`.slice(0, 500),
+        status: 'pending',
+        priority: body.priority,
+        dueDate: body.dueDate,
+      },
+      lead.id,
+    );
+  }
+
+  /** Moves an agent's open leads to other active agents in fair shares, recording each move. */
+  async redistribute(
+    actor: Actor,
+    fromAgentId: string,
+    toAgentIds?: string[],
+  ): Promise<{ moved: number; distribution: Share[] }> {
+    return this.db.transaction(async (tx) => {
+      const targets =
+        toAgentIds?.filter((id) => id !== fromAgentId) ?? (await this.leads.otherActiveAgentIds(fromAgentId, tx));
+      const loads = targets.length ? await this.leads.agentLoads(targets, tx) : [];
+      if (toAgentIds) {
+        const unknown = toAgentIds.filter((id) => id !== fromAgentId && !loads.some((l) => l.id === id));
+        if (unknown.length) throw fieldError('toAgentIds', `Not an active agent: ${unknown.join(', ')}`);
+      }
+      const ids = await this.leads.openLeadIdsOf(fromAgentId, tx);
+      if (ids.length === 0) return { moved: 0, distribution: [] };
+      if (loads.length === 0) {
+        throw new AppError('conflict', 'There is no other active agent to take these leads', {
+          errors: [{ path: 'toAgentIds', message: 'No active agent' }],
+        });
+      }
+      const shares = planShares(ids.length, loads);
+      const owners = dealOut(ids.length, shares);
+      const byAgent = new Map<string, string[]>();
+      ids.forEach((leadId, i) => byAgent.set(owners[i]!, [...(byAgent.get(owners[i]!) ?? []), leadId]));
+      for (const [agentId, leadIds] of byAgent) await this.leads.assign(leadIds, agentId, tx);
+      await this.leads.insertAssignments(
+        ids.map((leadId, i) => ({
+          id: uuidv7(),
+          leadId,
+          agentId: owners[i]!,
+          assignedBy: actor.id,
+          reason: 'redistribute' as const,
+        })),
+        tx,
+      );
+      return { moved: ids.length, distribution: shares.filter((s) => s.count > 0) };
+    });
+  }
+
+  async stats(actor: Actor): Promise<LeadStats> {
+    const rows = await this.leads.stats(actor.role === 'admin' ? undefined : actor.id);
+    const zero = () => Object.fromEntries(leadStatuses.map((s) => [s, 0])) as Record<LeadStatus, number>;
+    const byStatus = zero();
+    const agents = new Map<string, LeadStats['byAgent'][number]>();
+    for (const r of rows) {
+      byStatus[r.status] += r.n;
+      if (!r.agentId) continue;
+      const a = agents.get(r.agentId) ?? {
+        agentId: r.agentId,
+        agentName: r.agentName ?? '',
+        total: 0,
+        open: 0,
+        byStatus: zero(),
+      };
+      a.total += r.n;
+      a.byStatus[r.status] += r.n;
+      if (OPEN.has(r.status)) a.open += r.n;
+      agents.set(r.agentId, a);
+    }
+    return {
+      total: Object.values(byStatus).reduce((n, c) => n + c, 0),
+      byStatus,
+      byAgent: [...agents.values()].sort((a, b) => a.agentName.localeCompare(b.agentName)),
+    };
+  }
+
+  async *export(actor: Actor, query: ExportLeadsQuery): AsyncGenerator<LeadRow[]> {
+    const filter = this.scope(actor, query);
+    let afterId: string | null = null;
+    for (;;) {
+      const batch = await this.leads.exportBatch(filter, afterId, EXPORT_BATCH);
+      if (batch.length > 0) yield batch;
+      if (batch.length < EXPORT_BATCH) return;
+      afterId = batch[batch.length - 1]!.id;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { id, isoDateTime, page, pageQuery } from './common.js';
+import { mobileInput } from './users.js';
+
+export const agent = z.object({
+  id,
+  name: z.string(),
+  email: z.string(),
+  mobile: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: isoDateTime,
+  openLeads: z.number().int(),
+  totalLeads: z.number().int(),
+});
+export type Agent = z.infer<typeof agent>;
+
+export const createAgentBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  email: z.email().max(254).toLowerCase(),
+  mobile: mobileInput,
+  password: z.string().min(8).max(256),
+});
+
+export const updateAgentBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    mobile: mobileInput.optional(),
+    active: z.boolean().optional(),
+    password: z.string().min(8).max(256).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
+
+export const listAgentsQuery = z.strictObject({
+  ...pageQuery,
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+});
+
+export const agentPage = page(agent);
+
+export type CreateAgentBody = z.infer<typeof createAgentBody>;
+export type UpdateAgentBody = z.infer<typeof updateAgentBody>;
+export type ListAgentsQuery = z.infer<typeof listAgentsQuery>;

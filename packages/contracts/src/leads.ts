@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { id, isoDateTime, page, pageQuery } from './common.js';
+import { taskPriority } from './tasks.js';
+
+export const leadStatuses = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
+export const leadStatus = z.enum(leadStatuses);
+export type LeadStatus = z.infer<typeof leadStatus>;
+/** Leads still being worked; what "open leads" counts and what redistribution moves. */
+export const openLeadStatuses = ['new', 'contacted', 'qualified'] as const satisfies readonly LeadStatus[];
+
+export const lead = z.object({
+  id,
+  firstName: z.string(),
+  phone: z.string(),
+  notes: z.string(),
+  status: leadStatus,
+  agentId: id.nullable(),
+  agentName: z.string().nullable(),
+  importId: id.nullable(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export type Lead = z.infer<typeof lead>;
+
+export const listLeadsQuery = z.strictObject({
+  ...pageQuery,
+  status: leadStatus.optional(),
+  agentId: id.optional(),
+  importId: id.optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+});
+export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true });
+export const leadPage = page(lead);
+
+export const updateLeadBody = z
+  .strictObject({
+    status: leadStatus.optional(),
+    notes: z.string().trim().max(1000, 'Notes are at most 1000 characters').optional(),
+    /** Admins only: hand the lead to another active agent. */
+    agentId: id.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
+
+export const followUpTaskBody = z.strictObject({
+  title: z.string().trim().min(1).max(100).optional(),
+  description: z.string().trim().max(500).optional(),
+  priority: taskPriority.default('medium'),
+  dueDate: isoDateTime.nullable().default(null),
+});
+
+export const redistributeBody = z.strictObject({
+  fromAgentId: id,
+  toAgentIds: z.array(id).min(1).max(500).optional(),
+});
+export const redistributeResult = z.object({
+  moved: z.number().int(),
+  distribution: z.array(z.object({ agentId: id, agentName: z.string(), count: z.number().int() })),
+});
+
+const statusCounts = z.object(
+  Object.fromEntries(leadStatuses.map((s) => [s, z.number().int()])) as Record<LeadStatus, z.ZodNumber>,
+);
+export const leadStats = z.object({
+  total: z.number().int(),
+  byStatus: statusCounts,
+  byAgent: z.array(
+    z.object({
+      agentId: id,
+      agentName: z.string(),
+      total: z.number().int(),
+      open: z.number().int(),
+      byStatus: statusCounts,
+    }),
+  ),
+});
+
+export const importError = z.object({ row: z.number().int(), column: z.string(), message: z.string() });
+export const distributionEntry = z.object({ agentId: id, agentName: z.string(), count: z.number().int() });
+export const importStatuses = ['processing', 'completed', 'failed'] as const;
+
+export const importReport = z.object({
+  id: id.nullable(),
+  status: z.enum([...importStatuses, 'dry-run']),
+  dryRun: z.boolean(),
+  alreadyImported: z.boolean(),
+  filename: z.string(),
+  fileType: z.enum(['csv', 'xlsx']),
+  totalRows: z.number().int(),
+  validRows: z.number().int(),
+  invalidRows: z.number().int(),
+  duplicateRows: z.number().int(),
+  processedRows: z.number().int(),
+  errors: z.array(importError),
+  errorsTruncated: z.boolean(),
+  distribution: z.array(distributionEntry),
+});
+export type ImportReport = z.infer<typeof importReport>;
+
+export const leadImport = z.object({
+  id,
+  filename: z.string(),
+  status: z.enum(importStatuses),
+  uploadedBy: id,
+  totalRows: z.number().int(),
+  validRows: z.number().int(),
+  invalidRows: z.number().int(),
+  duplicateRows: z.number().int(),
+  processedRows: z.number().int(),
+  errors: z.array(importError),
+  distribution: z.array(distributionEntry),
+  createdAt: isoDateTime,
+  completedAt: isoDateTime.nullable(),
+  /** Why a failed import failed. */
+  error: z.string().optional(),
+});
+export type LeadImport = z.infer<typeof leadImport>;
+export const leadImportPage = page(leadImport);
+export const listLeadImportsQuery = z.strictObject({ ...pageQuery });
+
+export type ListLeadsQuery = z.infer<typeof listLeadsQuery>;
+export type ExportLeadsQuery = z.infer<typeof exportLeadsQuery>;
+export type UpdateLeadBody = z.infer<typeof updateLeadBody>;
+export type FollowUpTaskBody = z.infer<typeof followUpTaskBody>;
+export type RedistributeBody = z.infer<typeof redistributeBody>;
+export type LeadStats = z.infer<typeof leadStats>;
