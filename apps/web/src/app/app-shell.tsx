@@ -8,6 +8,10 @@ import { useSession } from '../lib/session';
 const links = [
   { to: '/tasks', label: 'Tasks', roles: null },
   { to: '/dashboard', label: 'Dashboard', roles: null },
+  { to: '/leads', label: 'My leads', roles: ['agent'] },
+  { to: '/leads', label: 'Leads', roles: ['admin'] },
+  { to: '/admin/import', label: 'Import', roles: ['admin'] },
+  { to: '/admin/agents', label: 'Agents', roles: ['admin'] },
   { to: '/admin/users', label: 'Users', roles: ['admin'] },
   { to: '/settings', label: 'Settings', roles: null },
 ] as const;
@@ -51,7 +55,11 @@ export function AppShell() {
           {links
             .filter((l) => !l.roles || (role && (l.roles as readonly string[]).includes(role)))
             .map((l) => (
-              <NavLink key={l.to} to={l.to} className={({ isActive }) => `nav-link ${isActive ? 'active' : ''}`}>
+              <NavLink
+                key={`${l.to}-${l.label}`}
+                to={l.to}
+                className={({ isActive }) => `nav-link ${isActive ? 'active' : ''}`}
+              >
                 {l.label}
               </NavLink>
             ))}

@@ -42,6 +42,18 @@ export const router = createBrowserRouter([
         lazy: async () => ({ Component: (await import('../features/settings/routes/settings-page')).SettingsPage }),
       },
       {
+        path: 'leads',
+        lazy: async () => ({ Component: (await import('../features/leads/routes/leads-page')).LeadsPage }),
+      },
+      {
+        path: 'admin/agents',
+        lazy: async () => ({ Component: (await import('../features/agents/routes/agents-page')).AgentsPage }),
+      },
+      {
+        path: 'admin/import',
+        lazy: async () => ({ Component: (await import('../features/imports/routes/import-page')).ImportPage }),
+      },
+      {
         path: 'admin/users',
         lazy: async () => ({ Component: (await import('../features/users/routes/users-page')).UsersPage }),
       },

@@ -60,9 +60,10 @@ let refreshing: Promise<boolean> | null = null;
  * shared promise, across tabs through a Web Lock; a tab that waited for the lock reuses the token
  * the other tab broadcast instead of rotating the cookie again.
  */
-export function refreshAccessToken(): Promise<boolean> {
+export function refreshAccessToken(sentWith?: number): Promise<boolean> {
   refreshing ??= (async () => {
-    const before = getTokenVersion();
+    // A request sent with an older token than the current one only needs a retry, not a refresh.
+    const before = sentWith ?? getTokenVersion();
     const run = async () => {
       if (getTokenVersion() !== before && getAccessToken()) return true;
       const res = await send(`${API_URL}/api/v1/auth/refresh`, { method: 'POST' });
@@ -116,7 +117,9 @@ async function problemOf(res: Response): Promise<Problem | null> {
 /** Calls the API with the access token; on 401 refreshes once and retries. */
 export async function apiResponse(path: string, options: RequestOptions = {}): Promise<Response> {
   const url = buildUrl(path, options.query);
+  let sentWith = getTokenVersion();
   const attempt = () => {
+    sentWith = getTokenVersion();
     const token = getAccessToken();
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
@@ -130,7 +133,7 @@ export async function apiResponse(path: string, options: RequestOptions = {}): P
   };
   let res = await attempt();
   if (res.status === 401 && !path.startsWith('/api/v1/auth/')) {
-    if (await refreshAccessToken()) {
+    if (await refreshAccessToken(sentWith)) {
       res = await attempt();
     }
     if (res.status === 401) {
@@ -161,4 +164,38 @@ export async function authRequest<T>(path: string, body?: unknown): Promise<T> {
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError || err instanceof NetworkError) return err.message;
   return 'Something went wrong. Try again.';
+}
+
+/**
+ * Multipart upload with progress (fetch cannot report upload progress). Same auth as `api`: the
+ * bearer token, and one refresh-and-retry on 401.
+ */
+export async function uploadForm<T>(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<T> {
+  const attempt = () =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', buildUrl(path));
+      xhr.withCredentials = true;
+      const token = getAccessToken();
+      if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable) onProgress?.(e.loaded / e.total);
+      };
+      xhr.onload = () => {
+        let body: unknown = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch {
+          body = null;
+        }
+        resolve({ status: xhr.status, body });
+      };
+      xhr.onerror = () => reject(new NetworkError());
+      xhr.send(form);
+    });
+  let res = await attempt();
+  if (res.status === 401 && (await refreshAccessToken())) res = await attempt();
+  if (res.status === 401) endSession();
+  if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, res.body as Problem | null);
+  return res.body as T;
 }

@@ -1,0 +1,109 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { createAgentBody, type Agent } from '@crewdesk/contracts';
+import { useEffect, useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
+import { Button } from '../../../components/button';
+import { Dialog } from '../../../components/dialog';
+import { Field } from '../../../components/field';
+import { useToast } from '../../../components/toasts';
+import { applyServerErrors } from '../../../lib/forms';
+import { useCreateAgent, useUpdateAgent } from '../api/agents';
+
+// Editing: the password is optional (empty keeps the current one).
+const editForm = createAgentBody.omit({ email: true, password: true }).extend({
+  password: z.union([z.literal(''), createAgentBody.shape.password]),
+});
+type CreateForm = z.input<typeof createAgentBody>;
+type EditForm = z.input<typeof editForm>;
+
+export function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: boolean; onClose: () => void }) {
+  const create = useCreateAgent();
+  const update = useUpdateAgent();
+  const toast = useToast();
+  const [formError, setFormError] = useState<string | null>(null);
+  const form = useForm<CreateForm & EditForm>({
+    resolver: zodResolver((agent ? editForm : createAgentBody) as typeof createAgentBody),
+  });
+  const {
+    register,
+    handleSubmit,
+    reset,
+    setError,
+    formState: { errors, isSubmitting },
+  } = form;
+
+  useEffect(() => {
+    if (open) {
+      setFormError(null);
+      reset(
+        agent
+          ? { name: agent.name, mobile: agent.mobile ?? '', password: '' }
+          : { name: '', email: '', mobile: '', password: '' },
+      );
+    }
+  }, [open, agent, reset]);
+
+  const onSubmit = handleSubmit(async (values) => {
+    setFormError(null);
+    try {
+      if (agent) {
+        await update.mutateAsync({
+          id: agent.id,
+          patch: {
+            name: values.name,
+            mobile: values.mobile,
+            ...(values.password ? { password: values.password } : {}),
+          },
+        });
+        toast(`Saved ${values.name}`, { tone: 'success' });
+      } else {
+        await create.mutateAsync(values as z.output<typeof createAgentBody>);
+        toast(`Created agent ${values.name}`, { tone: 'success' });
+      }
+      onClose();
+    } catch (err) {
+      setFormError(applyServerErrors(err, setError, ['name', 'email', 'mobile', 'password']));
+    }
+  });
+
+  return (
+    <Dialog open={open} title={agent ? `Edit ${agent.name}` : 'New agent'} onClose={onClose}>
+      <form onSubmit={onSubmit} noValidate className="stack">
+        <Field label="Name" error={errors.name?.message}>
+          <input autoFocus {...register('name')} />
+        </Field>
+        {!agent && (
+          <Field label="Email" error={errors.email?.message}>
+            <input type="email" autoComplete="off" {...register('email')} />
+          </Field>
+        )}
+        <Field label="Mobile" error={errors.mobile?.message} hint="With the country code, e.g. +91 98765 43210">
+          <input type="tel" {...register('mobile')} />
+        </Field>
+        <Field
+          label={agent ? 'New password (optional)' : 'Password'}
+          error={errors.password?.message}
+          hint={
+            agent
+              ? 'Setting one signs the agent out everywhere.'
+              : 'Share it privately; they can change it in Settings.'
+          }
+        >
+          <input type="password" autoComplete="new-password" {...register('password')} />
+        </Field>
+        {formError && (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <div className="dialog-footer">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={isSubmitting}>
+            {agent ? 'Save' : 'Create agent'}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,133 @@
+import type { Agent } from '@crewdesk/contracts';
+import { useState } from 'react';
+import { Button } from '../../../components/button';
+import { EmptyState, ErrorState, Spinner } from '../../../components/states';
+import { useToast } from '../../../components/toasts';
+import { errorMessage } from '../../../lib/api';
+import { useDebounced } from '../../../lib/use-debounced';
+import { useAgents, useRedistribute, useUpdateAgent } from '../api/agents';
+import { AgentDialog } from '../components/agent-dialog';
+import { DeactivateDialog } from '../components/deactivate-dialog';
+
+export function AgentsPage() {
+  const [search, setSearch] = useState('');
+  const q = useDebounced(search.trim());
+  const agents = useAgents({ q: q || undefined });
+  const update = useUpdateAgent();
+  const redistribute = useRedistribute();
+  const toast = useToast();
+  const [editing, setEditing] = useState<Agent | null>(null);
+  const [dialogOpen, setDialogOpen] = useState(false);
+  const [deactivating, setDeactivating] = useState<Agent | null>(null);
+  const rows = agents.data?.pages.flatMap((p) => p.items) ?? [];
+
+  const reactivate = (a: Agent) =>
+    update.mutate(
+      { id: a.id, patch: { active: true } },
+      {
+        onSuccess: () => toast(`${a.name} reactivated`, { tone: 'success' }),
+        onError: (e) => toast(errorMessage(e), { tone: 'error' }),
+      },
+    );
+  const moveLeads = (a: Agent) =>
+    redistribute.mutate(
+      { fromAgentId: a.id },
+      {
+        onSuccess: (r) => toast(`Moved ${r.moved} open leads from ${a.name}`, { tone: 'success' }),
+        onError: (e) => toast(errorMessage(e), { tone: 'error' }),
+      },
+    );
+
+  return (
+    <section className="page">
+      <header className="page-header">
+        <h1>Agents</h1>
+        <Button
+          variant="primary"
+          onClick={() => {
+            setEditing(null);
+            setDialogOpen(true);
+          }}
+        >
+          New agent
+        </Button>
+      </header>
+      <div className="filters" role="search">
+        <input
+          type="search"
+          className="search"
+          placeholder="Search agents…"
+          aria-label="Search agents"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+      </div>
+      {agents.isPending ? (
+        <Spinner />
+      ) : agents.isError ? (
+        <ErrorState error={agents.error} retry={() => void agents.refetch()} />
+      ) : rows.length === 0 ? (
+        <EmptyState title={q ? 'No agents match' : 'No agents yet'}>
+          {q ? 'Try another name or email.' : 'Agents receive the leads you import. Create the first one.'}
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Mobile</th>
+                <th scope="col">Open leads</th>
+                <th scope="col">Total leads</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((a) => (
+                <tr key={a.id} className={a.active ? '' : 'inactive'} data-testid="agent-row">
+                  <td>{a.name}</td>
+                  <td>{a.email}</td>
+                  <td>{a.mobile}</td>
+                  <td>{a.openLeads}</td>
+                  <td>{a.totalLeads}</td>
+                  <td>
+                    <span className={`badge ${a.active ? 'badge-ok' : 'badge-muted'}`}>
+                      {a.active ? 'Active' : 'Deactivated'}
+                    </span>
+                  </td>
+                  <td className="actions">
+                    <Button
+                      variant="ghost"
+                      onClick={() => {
+                        setEditing(a);
+                        setDialogOpen(true);
+                      }}
+                    >
+                      Edit
+                    </Button>
+                    {a.active ? (
+                      <Button variant="danger" onClick={() => setDeactivating(a)}>
+                        Deactivate
+                      </Button>
+                    ) : (
+                      <>
+                        <Button onClick={() => reactivate(a)}>Reactivate</Button>
+                        {a.openLeads > 0 && <Button onClick={() => moveLeads(a)}>Move {a.openLeads} open leads</Button>}
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <AgentDialog agent={editing} open={dialogOpen} onClose={() => setDialogOpen(false)} />
+      <DeactivateDialog agent={deactivating} onClose={() => setDeactivating(null)} />
+    </section>
+  );
+}
