@@ -16,12 +16,12 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
   const tags = ['agents'];
   const security = [{ bearer: [] }];
   const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem };
-  const preHandler = [app.authenticate, app.requireRole('admin')];
+  const onRequest = [app.authenticate, app.requireRole('admin')];
 
   r.get(
     '/api/v1/agents',
     {
-      preHandler,
+      onRequest,
       schema: {
         operationId: 'listAgents',
         tags,
@@ -37,7 +37,7 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
   r.post(
     '/api/v1/agents',
     {
-      preHandler,
+      onRequest,
       schema: {
         operationId: 'createAgent',
         tags,
@@ -53,7 +53,7 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
   r.get(
     '/api/v1/agents/:id',
     {
-      preHandler,
+      onRequest,
       schema: {
         operationId: 'getAgent',
         tags,
@@ -69,7 +69,7 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
   r.patch(
     '/api/v1/agents/:id',
     {
-      preHandler,
+      onRequest,
       schema: {
         operationId: 'updateAgent',
         tags,

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Role } from '@crewdesk/contracts';
 import type { Actor } from '../../shared/access.js';
 import { AppError } from '../../shared/errors.js';
@@ -15,10 +15,10 @@ declare module 'fastify' {
     signingKeys: SigningKeys;
     sessions: SessionsRepository;
     sessionGuard: SessionGuard;
-    /** preHandler: a valid access token of a live session, or 401. */
-    authenticate: preHandlerAsyncHookHandler;
-    /** preHandler: the authenticated actor has one of these roles, or 403. */
-    requireRole: (...roles: Role[]) => preHandlerAsyncHookHandler;
+    /** onRequest: a valid access token of a live session, or 401. */
+    authenticate: onRequestAsyncHookHandler;
+    /** onRequest: the authenticated actor has one of these roles, or 403. */
+    requireRole: (...roles: Role[]) => onRequestAsyncHookHandler;
   }
   interface FastifyRequest {
     actor: Actor | null;

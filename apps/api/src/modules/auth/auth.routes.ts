@@ -202,7 +202,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
   r.post(
     '/api/v1/auth/logout-all',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags,
         operationId: 'logoutAll',
@@ -221,7 +221,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
   r.post(
     '/api/v1/me/password',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['me'],
         operationId: 'changePassword',
@@ -240,7 +240,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
   r.get(
     '/api/v1/me/sessions',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['me'],
         operationId: 'listMySessions',
@@ -255,7 +255,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
   r.delete(
     '/api/v1/me/sessions/:id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['me'],
         operationId: 'revokeMySession',

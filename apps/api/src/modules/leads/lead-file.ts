@@ -55,7 +55,11 @@ export function readLeadRows(path: string, type: LeadFileType): AsyncGenerator<F
 
 async function* readCsv(path: string): AsyncGenerator<FileRow> {
   const stream = createReadStream(path, { encoding: 'utf8' });
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false }) as NodeJS.ReadWriteStream;
+  // Papa strips a BOM only from string input; left on a stream it breaks a quoted first header ("\uFEFF"FirstName").
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, {
+    skipEmptyLines: false,
+    beforeFirstChunk: (chunk: string) => chunk.replace(/^\uFEFF/, ''),
+  }) as NodeJS.ReadWriteStream;
   stream.pipe(parser);
   let row = 0;
   for await (const record of parser as AsyncIterable<string[]>) {

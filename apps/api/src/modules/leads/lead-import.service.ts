@@ -250,10 +250,14 @@ export class LeadImportService {
 
   /** A finished import from the database, or one still being written from its progress record. */
   async get(id: string): Promise<LeadImport & { error?: string }> {
-    const row = await this.deps.imports.findById(id);
-    if (row) return toLeadImportDto(row);
+    // The progress record first: it exists only while an import runs (or after it failed), and on
+    // PGlite, a single connection, a database read would wait for the import's transaction to end.
     const cached = await this.deps.cache.get(`lead-import:${id}`).catch(() => null);
-    if (!cached) throw notFound('Import');
+    if (!cached) {
+      const row = await this.deps.imports.findById(id);
+      if (row) return toLeadImportDto(row);
+      throw notFound('Import');
+    }
     const progress = JSON.parse(cached) as Progress;
     const r = progress.report;
     return {

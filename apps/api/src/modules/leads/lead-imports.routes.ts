@@ -44,7 +44,7 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
   r.post(
     '/api/v1/lead-imports',
     {
-      preHandler: admin,
+      onRequest: admin,
       bodyLimit: maxBytes + 1024 * 1024,
       schema: {
         operationId: 'importLeads',
@@ -103,7 +103,7 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
   r.get(
     '/api/v1/lead-imports',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         operationId: 'listLeadImports',
         tags,
@@ -119,7 +119,7 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
   r.get(
     '/api/v1/lead-imports/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         operationId: 'getLeadImport',
         tags,

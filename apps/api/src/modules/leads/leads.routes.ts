@@ -34,7 +34,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.get(
     '/api/v1/leads',
     {
-      preHandler: worker,
+      onRequest: worker,
       schema: {
         operationId: 'listLeads',
         tags,
@@ -50,7 +50,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.get(
     '/api/v1/leads/stats',
     {
-      preHandler: worker,
+      onRequest: worker,
       schema: {
         operationId: 'getLeadStats',
         tags,
@@ -65,7 +65,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.get(
     '/api/v1/leads/export',
     {
-      preHandler: worker,
+      onRequest: worker,
       schema: {
         operationId: 'exportLeads',
         tags,
@@ -109,7 +109,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.post(
     '/api/v1/leads/redistribute',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         operationId: 'redistributeLeads',
         tags,
@@ -125,7 +125,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.get(
     '/api/v1/leads/:id',
     {
-      preHandler: worker,
+      onRequest: worker,
       schema: {
         operationId: 'getLead',
         tags,
@@ -141,7 +141,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.patch(
     '/api/v1/leads/:id',
     {
-      preHandler: worker,
+      onRequest: worker,
       schema: {
         operationId: 'updateLead',
         tags,
@@ -158,7 +158,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.post(
     '/api/v1/leads/:id/tasks',
     {
-      preHandler: worker,
+      onRequest: worker,
       schema: {
         operationId: 'createLeadFollowUp',
         tags,

@@ -29,12 +29,12 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   const tags = ['tasks'];
   const security = [{ bearer: [] }];
   const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
-  const preHandler = app.authenticate;
+  const onRequest = app.authenticate;
 
   r.get(
     '/api/v1/tasks',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -50,7 +50,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.post(
     '/api/v1/tasks',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -66,7 +66,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.get(
     '/api/v1/tasks/stats',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -82,7 +82,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.get(
     '/api/v1/tasks/export',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -124,7 +124,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.post(
     '/api/v1/tasks/bulk',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -140,7 +140,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.get(
     '/api/v1/tasks/:id',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -156,7 +156,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.put(
     '/api/v1/tasks/:id',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -173,7 +173,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.patch(
     '/api/v1/tasks/:id',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,
@@ -190,7 +190,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.delete(
     '/api/v1/tasks/:id',
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         security,

@@ -22,7 +22,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.get(
     '/api/v1/me',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['me'],
         operationId: 'getMe',
@@ -37,7 +37,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.patch(
     '/api/v1/me',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['me'],
         operationId: 'updateMe',
@@ -53,7 +53,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.get(
     '/api/v1/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['users'],
         operationId: 'listUsers',
@@ -69,7 +69,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.post(
     '/api/v1/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['users'],
         operationId: 'createUser',
@@ -85,7 +85,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.get(
     '/api/v1/users/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['users'],
         operationId: 'getUser',
@@ -101,7 +101,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.patch(
     '/api/v1/users/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['users'],
         operationId: 'updateUser',

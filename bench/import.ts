@@ -1,0 +1,87 @@
+/**
+ * npm run bench:import — imports 100,000 generated lead rows through the real HTTP route
+ * (parse, validate, dedupe, distribute, insert) on the embedded database and, when
+ * BENCH_DATABASE_URL is set, on PostgreSQL. Prints rows/s and peak RSS for each.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { buildApp } from '../apps/api/src/app.js';
+import { loadConfig } from '../apps/api/src/config.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const AGENTS = 10;
+const BUDGET_SECONDS = 3;
+
+function generateCsv(rows: number): string {
+  const lines = ['FirstName,Phone,Notes'];
+  for (let i = 0; i < rows; i++) {
+    // Valid US numbers: area code 415, exchange 555-2xxx and up, unique per row.
+    const n = 2_000_000 + i;
+    lines.push(`Lead ${i},+1 (${200 + Math.floor(n / 10_000_000) + 15}) ${String(Math.floor(n / 10_000) % 900 + 100)}-${String(n % 10_000).padStart(4, '0')},Note ${i % 7}`);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+async function freshPostgresDatabase(serverUrl: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query('drop database if exists crewdesk_bench with (force)');
+  await admin.query('create database crewdesk_bench');
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = '/crewdesk_bench';
+  return url.toString();
+}
+
+async function run(label: string, databaseUrl: string, csv: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'crewdesk-bench-'));
+  const app = await buildApp({
+    config: loadConfig({
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+      MAX_UPLOAD_BYTES: String(50 * 1024 * 1024),
+      RATE_LIMIT_API_PER_MIN: '100000',
+    }),
+  });
+  await app.ready();
+  const admin = await app.usersService.create({ email: 'bench@example.com', name: 'Bench', password: 'correct horse battery staple', role: 'admin' });
+  for (let i = 0; i < AGENTS; i++) {
+    await app.usersService.create({ email: `agent${i}@example.com`, name: `Agent ${i}`, password: 'correct horse battery staple', role: 'agent', mobile: `+1415555${String(1000 + i)}` });
+  }
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: 'correct horse battery staple' } });
+  const auth = { authorization: `Bearer ${login.json().accessToken}` };
+
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const before = process.memoryUsage().rss;
+  const form = new FormData();
+  form.append('file', new Blob([csv], { type: 'text/csv' }), 'bench.csv');
+  const started = performance.now();
+  const res = await app.inject({ method: 'POST', url: '/api/v1/lead-imports', headers: auth, payload: form });
+  const validated = performance.now();
+  await app.leadImports.settle();
+  const finished = performance.now();
+  clearInterval(sampler);
+  const report = res.json();
+  const done = await app.inject({ method: 'GET', url: `/api/v1/lead-imports/${report.id}`, headers: auth });
+  const status = done.json().status;
+  const seconds = (finished - started) / 1000;
+  console.log(
+    `${label.padEnd(10)} ${String(report.validRows).padStart(7)} rows  ${seconds.toFixed(2)} s  ` +
+      `(${((validated - started) / 1000).toFixed(2)} s checking, ${((finished - validated) / 1000).toFixed(2)} s writing)  ` +
+      `${Math.round(report.validRows / seconds).toLocaleString('en')} rows/s  peak RSS ${(peak / 1048576).toFixed(0)} MiB ` +
+      `(+${((peak - before) / 1048576).toFixed(0)} MiB)  status ${status}` +
+      (label === 'postgres' ? `  budget ${BUDGET_SECONDS} s: ${seconds <= BUDGET_SECONDS ? 'met' : 'MISSED'}` : ''),
+  );
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const csv = generateCsv(ROWS);
+console.log(`lead import: ${ROWS.toLocaleString('en')} rows, ${(csv.length / 1048576).toFixed(1)} MiB CSV, ${AGENTS} agents, node ${process.version}`);
+await run('embedded', 'memory://', csv);
+if (process.env.BENCH_DATABASE_URL) await run('postgres', await freshPostgresDatabase(process.env.BENCH_DATABASE_URL), csv);
+else console.log('postgres   skipped: set BENCH_DATABASE_URL=postgres://user@host:port/postgres to include it');
