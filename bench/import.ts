@@ -19,7 +19,9 @@ function generateCsv(rows: number): string {
   for (let i = 0; i < rows; i++) {
     // Valid US numbers: area code 415, exchange 555-2xxx and up, unique per row.
     const n = 2_000_000 + i;
-    lines.push(`Lead ${i},+1 (${200 + Math.floor(n / 10_000_000) + 15}) ${String(Math.floor(n / 10_000) % 900 + 100)}-${String(n % 10_000).padStart(4, '0')},Note ${i % 7}`);
+    lines.push(
+      `Lead ${i},+1 (${200 + Math.floor(n / 10_000_000) + 15}) ${String((Math.floor(n / 10_000) % 900) + 100)}-${String(n % 10_000).padStart(4, '0')},Note ${i % 7}`,
+    );
   }
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -47,11 +49,26 @@ async function run(label: string, databaseUrl: string, csv: string) {
     }),
   });
   await app.ready();
-  const admin = await app.usersService.create({ email: 'bench@example.com', name: 'Bench', password: 'correct horse battery staple', role: 'admin' });
+  const admin = await app.usersService.create({
+    email: 'bench@example.com',
+    name: 'Bench',
+    password: 'correct horse battery staple',
+    role: 'admin',
+  });
   for (let i = 0; i < AGENTS; i++) {
-    await app.usersService.create({ email: `agent${i}@example.com`, name: `Agent ${i}`, password: 'correct horse battery staple', role: 'agent', mobile: `+1415555${String(1000 + i)}` });
+    await app.usersService.create({
+      email: `agent${i}@example.com`,
+      name: `Agent ${i}`,
+      password: 'correct horse battery staple',
+      role: 'agent',
+      mobile: `+1415555${String(1000 + i)}`,
+    });
   }
-  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: 'correct horse battery staple' } });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: admin.email, password: 'correct horse battery staple' },
+  });
   const auth = { authorization: `Bearer ${login.json().accessToken}` };
 
   let peak = process.memoryUsage().rss;
@@ -81,7 +98,10 @@ async function run(label: string, databaseUrl: string, csv: string) {
 }
 
 const csv = generateCsv(ROWS);
-console.log(`lead import: ${ROWS.toLocaleString('en')} rows, ${(csv.length / 1048576).toFixed(1)} MiB CSV, ${AGENTS} agents, node ${process.version}`);
+console.log(
+  `lead import: ${ROWS.toLocaleString('en')} rows, ${(csv.length / 1048576).toFixed(1)} MiB CSV, ${AGENTS} agents, node ${process.version}`,
+);
 await run('embedded', 'memory://', csv);
-if (process.env.BENCH_DATABASE_URL) await run('postgres', await freshPostgresDatabase(process.env.BENCH_DATABASE_URL), csv);
+if (process.env.BENCH_DATABASE_URL)
+  await run('postgres', await freshPostgresDatabase(process.env.BENCH_DATABASE_URL), csv);
 else console.log('postgres   skipped: set BENCH_DATABASE_URL=postgres://user@host:port/postgres to include it');

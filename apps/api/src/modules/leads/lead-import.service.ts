@@ -17,7 +17,8 @@ import { validateRows, type ValidLead } from './lead-rows.js';
 import type { LeadsRepository } from './leads.repository.js';
 import type { StoredUpload } from './upload.js';
 
-const INSERT_BATCH = 1000;
+/** Rows written between two progress reports. */
+const PROGRESS_BATCH = 5000;
 const PROGRESS_TTL_SECONDS = 3600;
 
 export interface ImportRequest {
@@ -192,27 +193,22 @@ export class LeadImportService {
         },
         tx,
       );
-      for (let i = 0; i < fresh.length; i += INSERT_BATCH) {
-        const batch = fresh.slice(i, i + INSERT_BATCH).map((l, j) => ({
+      for (let i = 0; i < fresh.length; i += PROGRESS_BATCH) {
+        const batch = fresh.slice(i, i + PROGRESS_BATCH).map((l, j) => ({
           id: uuidv7(),
-          importId: id,
           firstName: l.firstName,
           phone: l.phone,
           notes: l.notes,
           agentId: owners[i + j] as string,
         }));
-        await this.deps.leads.insertLeads(batch, tx);
+        await this.deps.leads.insertLeads(id, batch, tx);
         await this.deps.leads.insertAssignments(
-          batch.map((l) => ({
-            id: uuidv7(),
-            leadId: l.id,
-            agentId: l.agentId,
-            assignedBy: actor.id,
-            reason: 'import' as const,
-          })),
+          batch.map((l) => ({ leadId: l.id, agentId: l.agentId })),
+          'import',
+          actor.id,
           tx,
         );
-        const processedRows = Math.min(i + INSERT_BATCH, fresh.length);
+        const processedRows = Math.min(i + PROGRESS_BATCH, fresh.length);
         await this.setProgress(id, {
           ...started,
           status: 'processing',
@@ -243,7 +239,8 @@ export class LeadImportService {
       duplicateRows: row.duplicateRows,
       processedRows: row.processedRows,
       errors: row.errors,
-      errorsTruncated: false,
+      // Every bad row has at least one entry unless the stored list was capped.
+      errorsTruncated: new Set(row.errors.map((e) => e.row)).size < row.invalidRows + row.duplicateRows,
       distribution: row.distribution,
     };
   }

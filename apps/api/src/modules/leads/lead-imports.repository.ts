@@ -32,7 +32,8 @@ export function createLeadImportsRepository(db: Database, read: Database) {
     async complete(id: string, processedRows: number, tx: Executor) {
       await tx
         .update(leadImports)
-        .set({ status: 'completed', processedRows, completedAt: sql`now()` })
+        // now() is the transaction's start; the import completes when this statement runs.
+        .set({ status: 'completed', processedRows, completedAt: sql`clock_timestamp()` })
         .where(eq(leadImports.id, id));
     },
   };

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, ilike, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { openLeadStatuses, type LeadStatus } from '@crewdesk/contracts';
+import { uuidv7 } from 'uuidv7';
 import type { Database, Executor } from '../../infra/db/client.js';
 import { assignments, leads, users } from '../../infra/db/schema/index.js';
 import { escapeLike } from '../../shared/sql.js';
@@ -7,7 +8,18 @@ import type { AgentLoad } from './distribution.js';
 
 export type LeadRow = typeof leads.$inferSelect & { agentName: string | null };
 export type NewLeadRow = typeof leads.$inferInsert;
-export type NewAssignmentRow = typeof assignments.$inferInsert;
+export interface NewLead {
+  id: string;
+  firstName: string;
+  phone: string;
+  notes: string;
+  agentId: string;
+}
+export interface NewAssignment {
+  leadId: string;
+  agentId: string;
+}
+export type AssignmentReason = 'import' | 'reassign' | 'redistribute';
 
 export interface LeadFilter {
   agentId?: string;
@@ -30,6 +42,8 @@ const columns = {
 };
 const isOpen = inArray(leads.status, [...openLeadStatuses]);
 const BATCH = 1000;
+const INSERT_BATCH = 5000;
+const LOOKUP_BATCH = 10_000;
 
 function conditions(f: LeadFilter): (SQL | undefined)[] {
   const q = f.q ? `%${escapeLike(f.q)}%` : undefined;
@@ -79,14 +93,14 @@ export function createLeadsRepository(db: Database, read: Database) {
         .where(eq(leads.id, id));
     },
 
-    /** Phones among `phones` that some lead already has. */
+    /** Phones among `phones` that some lead already has (one array parameter per batch, not thousands). */
     async existingPhones(phones: string[]): Promise<Set<string>> {
       const found = new Set<string>();
-      for (let i = 0; i < phones.length; i += BATCH * 5) {
+      for (let i = 0; i < phones.length; i += LOOKUP_BATCH) {
         const rows = await db
           .select({ phone: leads.phone })
           .from(leads)
-          .where(inArray(leads.phone, phones.slice(i, i + BATCH * 5)));
+          .where(sql`${leads.phone} = any(${sql.param(phones.slice(i, i + LOOKUP_BATCH))}::text[])`);
         for (const r of rows) found.add(r.phone);
       }
       return found;
@@ -107,12 +121,33 @@ export function createLeadsRepository(db: Database, read: Database) {
       return rows;
     },
 
-    async insertLeads(rows: NewLeadRow[], tx: Executor) {
-      await tx.insert(leads).values(rows);
+    /** Bulk insert through UNNEST: one statement and five array parameters per batch. */
+    async insertLeads(importId: string, rows: NewLead[], tx: Executor) {
+      for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+        const b = rows.slice(i, i + INSERT_BATCH);
+        await tx.execute(sql`
+          insert into leads (id, import_id, first_name, phone, notes, agent_id)
+          select u.id, ${importId}::uuid, u.first_name, u.phone, u.notes, u.agent_id
+          from unnest(
+            ${sql.param(b.map((r) => r.id))}::uuid[], ${sql.param(b.map((r) => r.firstName))}::text[],
+            ${sql.param(b.map((r) => r.phone))}::text[], ${sql.param(b.map((r) => r.notes))}::text[],
+            ${sql.param(b.map((r) => r.agentId))}::uuid[]
+          ) as u(id, first_name, phone, notes, agent_id)`);
+      }
     },
 
-    async insertAssignments(rows: NewAssignmentRow[], tx: Executor) {
-      for (let i = 0; i < rows.length; i += BATCH) await tx.insert(assignments).values(rows.slice(i, i + BATCH));
+    /** Records who got which lead, why, and who decided; one statement per batch. */
+    async insertAssignments(rows: NewAssignment[], reason: AssignmentReason, assignedBy: string, tx: Executor) {
+      for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+        const b = rows.slice(i, i + INSERT_BATCH);
+        await tx.execute(sql`
+          insert into assignments (id, lead_id, agent_id, assigned_by, reason)
+          select u.id, u.lead_id, u.agent_id, ${assignedBy}::uuid, ${reason}::assignment_reason
+          from unnest(
+            ${sql.param(b.map(() => uuidv7()))}::uuid[], ${sql.param(b.map((r) => r.leadId))}::uuid[],
+            ${sql.param(b.map((r) => r.agentId))}::uuid[]
+          ) as u(id, lead_id, agent_id)`);
+      }
     },
 
     /** The open leads of an agent, locked so a concurrent redistribution cannot move them twice. */

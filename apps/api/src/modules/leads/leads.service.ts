@@ -9,7 +9,6 @@ import {
   type ListLeadsQuery,
   type UpdateLeadBody,
 } from '@crewdesk/contracts';
-import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../infra/db/client.js';
 import { assertAccess, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
@@ -72,10 +71,7 @@ export class LeadsService {
       if (body.agentId !== undefined && body.agentId !== lead.agentId) {
         if (actor.role !== 'admin') throw new AppError('forbidden', 'Only admins reassign leads');
         if (!(await this.leads.isActiveAgent(body.agentId, tx))) throw fieldError('agentId', 'Not an active agent');
-        await this.leads.insertAssignments(
-          [{ id: uuidv7(), leadId: id, agentId: body.agentId, assignedBy: actor.id, reason: 'reassign' }],
-          tx,
-        );
+        await this.leads.insertAssignments([{ leadId: id, agentId: body.agentId }], 'reassign', actor.id, tx);
       }
       await this.leads.update(id, { status: body.status, notes: body.notes, agentId: body.agentId }, tx);
       return (await this.leads.findById(id, tx)) as LeadRow;
@@ -124,16 +120,16 @@ export class LeadsService {
       const shares = planShares(ids.length, loads);
       const owners = dealOut(ids.length, shares);
       const byAgent = new Map<string, string[]>();
-      ids.forEach((leadId, i) => byAgent.set(owners[i]!, [...(byAgent.get(owners[i]!) ?? []), leadId]));
+      ids.forEach((leadId, i) => {
+        const list = byAgent.get(owners[i]!) ?? [];
+        list.push(leadId);
+        byAgent.set(owners[i]!, list);
+      });
       for (const [agentId, leadIds] of byAgent) await this.leads.assign(leadIds, agentId, tx);
       await this.leads.insertAssignments(
-        ids.map((leadId, i) => ({
-          id: uuidv7(),
-          leadId,
-          agentId: owners[i]!,
-          assignedBy: actor.id,
-          reason: 'redistribute' as const,
-        })),
+        ids.map((leadId, i) => ({ leadId, agentId: owners[i]! })),
+        'redistribute',
+        actor.id,
         tx,
       );
       return { moved: ids.length, distribution: shares.filter((s) => s.count > 0) };
