@@ -15,7 +15,7 @@ export const authResponse = z.object({ user, accessToken: z.string(), expiresIn:
 export const refreshResponse = z.object({ accessToken: z.string(), expiresIn: z.number().int() });
 
 export const changePasswordBody = z.strictObject({
-  currentPassword: z.string().min(1).max(256),
+  currentPassword: z.string().min(1, 'Enter your current password').max(256),
   newPassword: password,
 });
 

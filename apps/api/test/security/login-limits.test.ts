@@ -66,6 +66,18 @@ describe('failed sign-in limit (LOGIN_MAX_FAILURES=3)', () => {
     expect(blocked.json().accessToken).toBeUndefined();
   });
 
+  it('20 parallel wrong-password attempts from one address cannot get past the limit: at most 3 are checked', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const address = '203.0.113.15';
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => attempt(ctx.app, user.email, 'wrong password', address)),
+    );
+    const statuses = answers.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expectProblem(await attempt(ctx.app, user.email, PASSWORD, address), 429);
+  });
+
   it('the same account from another address with the right password still signs in', async () => {
     const user = await createUser(ctx.app, 'member');
     for (let i = 0; i < 4; i++) await attempt(ctx.app, user.email, 'wrong password', '203.0.113.20');
