@@ -25,7 +25,8 @@ export async function sniffLeadFile(path: string): Promise<LeadFileType> {
     if (bytesRead === 0) throw new AppError('bad_request', 'The file is empty');
     // XLSX is a ZIP whose entries include the workbook part; a random ZIP is not a lead list.
     if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
-      if (head.includes(Buffer.from('[Content_Types].xml')) || head.includes(Buffer.from('xl/'))) return 'xlsx';
+      // Word and PowerPoint files are ZIPs with [Content_Types].xml too; only a workbook has xl/ parts.
+      if (head.includes(Buffer.from('xl/'))) return 'xlsx';
       throw notALeadFile();
     }
     if (head.includes(0)) throw notALeadFile();
@@ -71,6 +72,8 @@ async function* readCsv(path: string): AsyncGenerator<FileRow> {
   };
   Papa.parse(input, {
     skipEmptyLines: false,
+    // Papa strips a BOM only from string input; left on a stream it breaks a quoted first header ("\uFEFF"FirstName).
+    beforeFirstChunk: (chunk: string) => chunk.replace(/^\uFEFF/, ''),
     chunk: (results: Papa.ParseResult<string[]>) => {
       batches.push(results.data);
       if (batches.length >= 4) input.pause();

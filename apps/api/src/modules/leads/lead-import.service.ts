@@ -180,6 +180,8 @@ export class LeadImportService {
         {
           id,
           uploadedBy: actor.id,
+          // The same time the progress record showed, so the import does not seem to move in time.
+          createdAt: new Date(started.createdAt),
           filename: report.filename,
           fileSha256: sha256,
           storedPath,

@@ -47,6 +47,11 @@ const ALIASES: Record<Column, string[]> = {
 };
 const REQUIRED: Column[] = ['FirstName', 'Phone'];
 
+/** Crewdesk's own exports prefix formula-like cells with a quote (CSV injection); re-importing one undoes it. */
+const unquote = (text: string) => (/^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text);
+/** A cell quoted in an error message, cut so one wild cell cannot bloat the report. */
+const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
 /** "First Name", "first_name", "\uFEFFFirstName" and "FIRSTNAME" all name the same column. */
 const normaliseHeader = (h: string) =>
   h
@@ -106,7 +111,7 @@ export async function validateRows(rows: AsyncIterable<FileRow>, defaultRegion: 
     }
     result.totalRows++;
     if (++seen % YIELD_EVERY === 0) await yieldToEventLoop();
-    const cell = (c: Column) => (columns![c] === undefined ? '' : (cells[columns![c]!] ?? '').trim());
+    const cell = (c: Column) => unquote(columns![c] === undefined ? '' : (cells[columns![c]!] ?? '').trim());
     const firstName = cell('FirstName');
     const phoneText = cell('Phone');
     const notes = cell('Notes');
@@ -117,7 +122,11 @@ export async function validateRows(rows: AsyncIterable<FileRow>, defaultRegion: 
     if (notes.length > 1000) problems.push({ row, column: 'Notes', message: 'Notes are longer than 1000 characters' });
     const phone = normalisePhone(phoneText, defaultRegion);
     if (!phone.ok)
-      problems.push({ row, column: 'Phone', message: phoneText ? `${phone.message}: "${phoneText}"` : phone.message });
+      problems.push({
+        row,
+        column: 'Phone',
+        message: phoneText ? `${phone.message}: "${clip(phoneText)}"` : phone.message,
+      });
     if (problems.length > 0) {
       result.invalidRows++;
       problems.forEach(report);

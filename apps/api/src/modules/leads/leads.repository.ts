@@ -2,7 +2,7 @@ import { and, count, desc, eq, ilike, inArray, lt, ne, or, sql, type SQL } from 
 import { openLeadStatuses, type LeadStatus } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import type { Database, Executor } from '../../infra/db/client.js';
-import { assignments, leads, users } from '../../infra/db/schema/index.js';
+import { leads, users } from '../../infra/db/schema/index.js';
 import { escapeLike } from '../../shared/sql.js';
 import type { AgentLoad } from './distribution.js';
 
