@@ -40,5 +40,7 @@ async function open(): Promise<DatabaseHandle> {
 }
 
 export async function resetDatabase(handle: DatabaseHandle) {
-  await handle.db.execute(sql`truncate table assignments, leads, lead_imports, tasks, sessions, users restart identity cascade`);
+  await handle.db.execute(
+    sql`truncate table assignments, leads, lead_imports, tasks, sessions, users restart identity cascade`,
+  );
 }

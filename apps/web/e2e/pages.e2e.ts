@@ -1,0 +1,177 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  apiCall,
+  apiRegister,
+  apiSignIn,
+  checkPage,
+  launchBrowser,
+  openPage,
+  PASSWORD,
+  uniqueEmail,
+  type OpenPage,
+} from './support';
+
+// Every page, signed out and then as the first admin: axe-core finds no serious or critical
+// violation at 1280×800 or at 375×760, and a screenshot of each size goes to test-results/screenshots.
+const baseUrl = inject('baseUrl');
+const setupToken = inject('setupToken');
+const adminEmail = uniqueEmail('admin');
+let browser: Browser;
+let open: OpenPage;
+let page: Page;
+
+const heading = (name: string) => () => page.getByRole('heading', { name, level: 1 }).waitFor();
+const quiet = async () => {
+  // Nothing left loading: no spinner, no pending lazy chunk.
+  await page.waitForLoadState('networkidle');
+  await page.locator('.spinner').first().waitFor({ state: 'detached' });
+};
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  // The app's CSP (script-src 'self') refuses axe's injected script; only this context bypasses it.
+  open = await openPage(browser, baseUrl, { bypassCSP: true });
+  page = open.page;
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('signed out', () => {
+  it('the sign-in page has no serious accessibility violations, empty and with validation errors', async () => {
+    await page.goto('/sign-in');
+    await checkPage(page, 'sign-in', heading('Sign in'));
+
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Enter your password').waitFor();
+    await checkPage(page, 'sign-in-errors', () => page.getByText('Enter your password').waitFor());
+  });
+
+  it('the register page has no serious accessibility violations', async () => {
+    await page.goto('/register');
+    await checkPage(page, 'register', heading('Create your account'));
+  });
+
+  it('the setup page (one-time link) has no serious accessibility violations, and creates the first admin', async () => {
+    await page.goto(`/setup?token=${encodeURIComponent(setupToken)}`);
+    await checkPage(page, 'setup', heading('Create the first admin'));
+
+    await page.getByLabel('Name').fill('Ada Admin');
+    await page.getByLabel('Email').fill(adminEmail);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create admin' }).click();
+    await page.waitForURL('**/admin/users');
+  });
+});
+
+describe('signed in as the admin', () => {
+  beforeAll(async () => {
+    // Something to show: a few tasks for the admin (one done, one overdue), a member and an agent.
+    const token = await apiSignIn(baseUrl, adminEmail);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    const created: { id: string }[] = [];
+    for (const [title, priority, dueDate] of [
+      ['Review the new lead list', 'high', null],
+      ['Approve the holiday rota', 'medium', yesterday],
+      ['Order printer toner', 'low', null],
+      ['Welcome the new agent', 'medium', new Date(Date.now() + 3 * 86_400_000).toISOString()],
+    ] as const) {
+      const res = await apiCall<{ id: string }>(baseUrl, token, 'POST', '/api/v1/tasks', {
+        title,
+        priority,
+        dueDate,
+        description: title === 'Review the new lead list' ? 'Check the phone numbers before distributing' : '',
+      });
+      expect(res.status).toBe(201);
+      created.push(res.body);
+    }
+    expect(
+      (await apiCall(baseUrl, token, 'PATCH', `/api/v1/tasks/${created[2]!.id}`, { status: 'completed' })).status,
+    ).toBe(200);
+    await apiRegister(baseUrl, 'Mia Member', uniqueEmail('member'));
+    const agent = await apiCall(baseUrl, token, 'POST', '/api/v1/agents', {
+      name: 'Sam Agent',
+      email: uniqueEmail('agent'),
+      mobile: '+14155550123',
+      password: PASSWORD,
+    });
+    expect(agent.status).toBe(201);
+  });
+
+  it('the users page has no serious accessibility violations', async () => {
+    await page.goto('/admin/users');
+    await checkPage(page, 'admin-users', async () => {
+      await page.getByRole('table').waitFor();
+      await quiet();
+    });
+  });
+
+  it('the tasks page has no serious accessibility violations', async () => {
+    await page.goto('/tasks');
+    await checkPage(page, 'tasks', async () => {
+      await page.getByRole('button', { name: 'Review the new lead list', exact: true }).waitFor();
+      await quiet();
+    });
+  });
+
+  it('the new-task dialog has no serious accessibility violations', async () => {
+    await page.goto('/tasks');
+    await page.getByRole('button', { name: 'New task' }).click();
+    await checkPage(page, 'task-dialog', () => page.getByRole('dialog', { name: 'New task' }).waitFor());
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('the dashboard has no serious accessibility violations', async () => {
+    await page.goto('/dashboard');
+    await checkPage(page, 'dashboard', async () => {
+      await page.getByTestId('stat-total').waitFor();
+      await page.locator('.recharts-surface').first().waitFor();
+      await quiet();
+    });
+    expect(await page.getByTestId('stat-completed').locator('.stat-value').textContent()).toBe('1');
+  });
+
+  it('the settings page has no serious accessibility violations', async () => {
+    await page.goto('/settings');
+    await checkPage(page, 'settings', async () => {
+      await page.getByText('This device').waitFor();
+      await quiet();
+    });
+  });
+
+  // The lead-distribution pages, as the admin sees them before the first import.
+  it.each([
+    ['/admin/agents', 'admin-agents', 'Agents'],
+    ['/admin/import', 'admin-import', 'Import leads'],
+    ['/leads', 'leads', 'Leads'],
+  ])('the %s page has no serious accessibility violations', async (path, name, title) => {
+    await page.goto(path);
+    await checkPage(page, name, async () => {
+      await heading(title)();
+      await quiet();
+    });
+  });
+
+  it('the not-found page has no serious accessibility violations', async () => {
+    await page.goto('/no-such-page');
+    await checkPage(page, 'not-found', quiet);
+  });
+
+  it('the phone menu opens and has no serious accessibility violations', async () => {
+    await page.goto('/tasks');
+    await page.setViewportSize({ width: 375, height: 760 });
+    const menu = page.getByRole('button', { name: 'Menu' });
+    await menu.click();
+    await checkPage(
+      page,
+      'phone-menu',
+      async () => {
+        if ((await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).waitFor();
+        await quiet();
+      },
+      ['phone'],
+    );
+  });
+});
