@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, isoDateTime, page, pageQuery } from './common.js';
+import { email, id, isoDateTime, page, pageQuery, password, personName } from './common.js';
 import { mobileInput } from './users.js';
 
 export const agent = z.object({
@@ -15,18 +15,18 @@ export const agent = z.object({
 export type Agent = z.infer<typeof agent>;
 
 export const createAgentBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  email: z.email().max(254).toLowerCase(),
+  name: personName,
+  email,
   mobile: mobileInput,
-  password: z.string().min(8).max(256),
+  password,
 });
 
 export const updateAgentBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: personName.optional(),
     mobile: mobileInput.optional(),
     active: z.boolean().optional(),
-    password: z.string().min(8).max(256).optional(),
+    password: password.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
 

@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import { id, isoDateTime } from './common.js';
+import { email, id, isoDateTime, password, personName } from './common.js';
 import { user } from './users.js';
-
-export const email = z.email('Enter a valid email address').max(254).toLowerCase();
-/** Length is the only composition rule (NIST 800-63B); the server also refuses common passwords. */
-export const password = z.string().min(8, 'Use at least 8 characters').max(256);
-export const personName = z.string().trim().min(1, 'Enter a name').max(100);
 
 export const registerBody = z.strictObject({ email, password, name: personName });
 export const loginBody = z.strictObject({ email, password: z.string().min(1, 'Enter your password').max(256) });

@@ -13,6 +13,11 @@ export function page<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
+export const email = z.email('Enter a valid email address').max(254).toLowerCase();
+/** Length is the only composition rule (NIST 800-63B); the server also refuses common passwords. */
+export const password = z.string().min(8, 'Use at least 8 characters').max(256, 'Use at most 256 characters');
+export const personName = z.string().trim().min(1, 'Enter a name').max(100, 'Use at most 100 characters');
+
 export const idParams = z.strictObject({ id });
 
 /** RFC 9457 problem details, the body of every error answer. */

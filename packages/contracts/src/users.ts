@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { id, isoDateTime, page, pageQuery } from './common.js';
+import { email, id, isoDateTime, page, pageQuery, password, personName } from './common.js';
 
 export const roles = ['admin', 'agent', 'member'] as const;
 export const role = z.enum(roles);
 export type Role = z.infer<typeof role>;
 
 /** E.164 as stored; the API normalises what people type (spaces, dashes, national format). */
-export const mobileInput = z.string().trim().min(3).max(32);
+export const mobileInput = z.string().trim().min(3, 'Enter a phone number with its country code').max(32);
 
 export const user = z.object({
   id,
@@ -21,9 +21,9 @@ export const user = z.object({
 export type User = z.infer<typeof user>;
 
 export const createUserBody = z.strictObject({
-  email: z.email().max(254).toLowerCase(),
-  name: z.string().trim().min(1).max(100),
-  password: z.string().min(8).max(256),
+  email,
+  name: personName,
+  password,
   role: role.default('member'),
   mobile: mobileInput.optional(),
 });
@@ -32,14 +32,14 @@ export const updateUserBody = z
   .strictObject({
     role: role.optional(),
     active: z.boolean().optional(),
-    name: z.string().trim().min(1).max(100).optional(),
+    name: personName.optional(),
     mobile: mobileInput.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
 
 export const updateMeBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: personName.optional(),
     mobile: mobileInput.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });

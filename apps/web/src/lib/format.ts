@@ -7,6 +7,7 @@ export const formatDateTime = (iso: string) => dateTimeFormat.format(new Date(is
 /** "3 h 20 min", "2 d 4 h": a duration people read at a glance. */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null) return '—';
+  if (seconds < 60) return '< 1 min';
   const m = Math.round(seconds / 60);
   if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);

@@ -8,8 +8,10 @@ import { useDebounced } from '../../../lib/use-debounced';
 import { useAgents, useRedistribute, useUpdateAgent } from '../api/agents';
 import { AgentDialog } from '../components/agent-dialog';
 import { DeactivateDialog } from '../components/deactivate-dialog';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 export function AgentsPage() {
+  usePageTitle('Agents');
   const [search, setSearch] = useState('');
   const q = useDebounced(search.trim());
   const agents = useAgents({ q: q || undefined });

@@ -8,8 +8,10 @@ import { Field } from '../../../components/field';
 import { applyServerErrors } from '../../../lib/forms';
 import { register as registerAccount } from '../api/session-actions';
 import { useSetupStatus } from '../api/use-setup-status';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 export function RegisterPage() {
+  usePageTitle('Create your account');
   const status = useSetupStatus();
   const [formError, setFormError] = useState<string | null>(null);
   const {

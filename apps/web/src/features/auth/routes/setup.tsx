@@ -8,9 +8,11 @@ import { Field } from '../../../components/field';
 import { applyServerErrors } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
 import { setupFirstAdmin } from '../api/session-actions';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 /** Reached from the one-time link the server prints when it has no admin. */
 export function SetupPage() {
+  usePageTitle('Set up Crewdesk');
   const [params] = useSearchParams();
   const session = useSession();
   const token = params.get('token') ?? '';

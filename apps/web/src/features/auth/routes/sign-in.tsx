@@ -8,8 +8,10 @@ import { Field } from '../../../components/field';
 import { applyServerErrors } from '../../../lib/forms';
 import { signIn } from '../api/session-actions';
 import { useSetupStatus } from '../api/use-setup-status';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 export function SignInPage() {
+  usePageTitle('Sign in');
   const [params] = useSearchParams();
   const status = useSetupStatus();
   const [formError, setFormError] = useState<string | null>(null);

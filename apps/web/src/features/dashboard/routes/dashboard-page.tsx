@@ -2,11 +2,13 @@ import { lazy, Suspense } from 'react';
 import { ErrorState, Spinner } from '../../../components/states';
 import { formatDuration } from '../../../lib/format';
 import { useTaskStats } from '../api/get-stats';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 // The chart library is its own chunk, fetched only when the dashboard opens.
 const Charts = lazy(() => import('../components/charts'));
 
 export function DashboardPage() {
+  usePageTitle('Dashboard');
   const stats = useTaskStats();
   if (stats.isPending) return <Spinner label="Loading your numbers…" />;
   if (stats.isError) return <ErrorState error={stats.error} retry={() => void stats.refetch()} />;

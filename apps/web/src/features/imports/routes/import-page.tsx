@@ -10,6 +10,7 @@ import { agentsKey, leadsKey } from '../../../lib/query-keys';
 import { useActiveAgents } from '../../agents/api/agents';
 import { uploadLeadFile, useImportProgress, useRecentImports } from '../api/imports';
 import { FilePreview } from '../components/file-preview';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 const DistributionChart = lazy(() => import('../components/distribution-chart'));
 
@@ -17,6 +18,7 @@ type Step = 'choose' | 'checking' | 'checked' | 'uploading' | 'writing';
 
 /** Choose a file → preview → check (dry run: every problem, the planned shares) → confirm → watch it land. */
 export function ImportPage() {
+  usePageTitle('Import leads');
   const agents = useActiveAgents();
   const recent = useRecentImports();
   const qc = useQueryClient();

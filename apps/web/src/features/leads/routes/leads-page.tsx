@@ -13,11 +13,13 @@ import { useActiveAgents } from '../../agents/api/agents';
 import { exportLeads, useFollowUp, useLeadList, useUpdateLead, type LeadFilters } from '../api/leads';
 import { LeadList, statusLabel } from '../components/lead-list';
 import { NotesDialog } from '../components/notes-dialog';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 /** Agents see "My leads"; admins see every lead, filter by agent and import, and reassign. */
 export function LeadsPage() {
   const session = useSession();
   const isAdmin = session.user?.role === 'admin';
+  usePageTitle(isAdmin ? 'Leads' : 'My leads');
   const online = useOnline();
   const readOnly = session.status === 'offline' || !online;
   const toast = useToast();

@@ -13,6 +13,7 @@ import { applyServerErrors } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
 import { signOut } from '../../auth/api/session-actions';
 import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 const profileForm = z.object({ name: personName, mobile: z.string().trim().max(32) });
 type ProfileForm = z.infer<typeof profileForm>;
@@ -178,6 +179,7 @@ function describeAgent(ua: string | null): string {
 }
 
 export function SettingsPage() {
+  usePageTitle('Settings');
   return (
     <section className="page">
       <header className="page-header">

@@ -13,11 +13,13 @@ export function TaskFiltersBar({
   onChange,
   onExport,
   exporting,
+  offline = false,
 }: {
   value: FilterState;
   onChange: (patch: Partial<FilterState>) => void;
   onExport: () => void;
   exporting: boolean;
+  offline?: boolean;
 }) {
   return (
     <div className="filters" role="search">
@@ -53,7 +55,7 @@ export function TaskFiltersBar({
         <option value="-priority">Priority</option>
         <option value="title">Title A–Z</option>
       </select>
-      <Button onClick={onExport} busy={exporting}>
+      <Button onClick={onExport} busy={exporting} disabled={offline} title={offline ? 'Needs a connection' : undefined}>
         Export CSV
       </Button>
     </div>

@@ -14,6 +14,7 @@ import { useTaskList, type TaskFilters } from '../api/list-tasks';
 import { useBulkTasks, useCreateTask, useDeleteTask, useToggleTask } from '../api/task-mutations';
 import { dueRange, TaskFiltersBar, type FilterState } from '../components/task-filters';
 import { TaskList } from '../components/task-list';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 // The form (and its validation library) loads when a dialog first opens, not with the list.
 const TaskDialog = lazy(() => import('../components/task-dialog').then((m) => ({ default: m.TaskDialog })));
@@ -21,6 +22,7 @@ const TaskDialog = lazy(() => import('../components/task-dialog').then((m) => ({
 const FILTER_KEYS = ['q', 'status', 'priority', 'due', 'sort'] as const;
 
 export function TasksPage() {
+  usePageTitle('Tasks');
   const [params, setParams] = useSearchParams();
   const session = useSession();
   const online = useOnline();
@@ -145,7 +147,13 @@ export function TasksPage() {
           New task
         </Button>
       </header>
-      <TaskFiltersBar value={filters} onChange={setFilters} onExport={onExport} exporting={exporting} />
+      <TaskFiltersBar
+        value={filters}
+        onChange={setFilters}
+        onExport={onExport}
+        exporting={exporting}
+        offline={readOnly}
+      />
       {selected.size > 0 && (
         <div className="bulk-bar" role="region" aria-label="Selected tasks">
           <span>{selected.size} selected</span>

@@ -10,8 +10,10 @@ import { useDebounced } from '../../../lib/use-debounced';
 import { useSession } from '../../../lib/session';
 import { useUpdateUser, useUsers } from '../api/users';
 import { CreateUserDialog } from '../components/create-user-dialog';
+import { usePageTitle } from '../../../lib/use-page-title';
 
 export function UsersPage() {
+  usePageTitle('Users');
   const session = useSession();
   const [search, setSearch] = useState('');
   const [role, setRole] = useState<Role | ''>('');
