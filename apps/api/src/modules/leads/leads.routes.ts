@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
@@ -15,10 +14,11 @@ import {
   task,
   updateLeadBody,
 } from '@crewdesk/contracts';
-import { toCsvRows } from '../../shared/csv.js';
+import { sendCsv } from '../../shared/csv.js';
 import { iso } from '../../shared/time.js';
 import { actorOf } from '../auth/auth-core.plugin.js';
 import { toTaskDto } from '../tasks/tasks.service.js';
+import type { LeadRow } from './leads.repository.js';
 import { toLeadDto, type LeadsService } from './leads.service.js';
 
 const CSV_HEADER = ['id', 'firstName', 'phone', 'notes', 'status', 'agent', 'importId', 'createdAt', 'updatedAt'];
@@ -77,32 +77,18 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
       },
     },
     async (request, reply) => {
-      const batches = service.export(actorOf(request), request.query);
-      async function* csv() {
-        yield `${toCsvRows([], CSV_HEADER)}\r\n`;
-        for await (const batch of batches) {
-          const rows = batch.map((l) => [
-            l.id,
-            l.firstName,
-            l.phone,
-            l.notes,
-            l.status,
-            l.agentName,
-            l.importId,
-            iso(l.createdAt),
-            iso(l.updatedAt),
-          ]);
-          yield `${toCsvRows(rows)}\r\n`;
-        }
-      }
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="crewdesk-leads-${new Date().toISOString().slice(0, 10)}.csv"`,
-        )
-        .header('cache-control', 'no-store')
-        .send(Readable.from(csv()) as never); // the type provider only types JSON bodies
+      const toRow = (l: LeadRow) => [
+        l.id,
+        l.firstName,
+        l.phone,
+        l.notes,
+        l.status,
+        l.agentName,
+        l.importId,
+        iso(l.createdAt),
+        iso(l.updatedAt),
+      ];
+      return sendCsv(reply, 'leads', CSV_HEADER, service.export(actorOf(request), request.query), toRow);
     },
   );
 

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -17,9 +16,10 @@ import {
   taskStatsQuery,
   updateTaskBody,
 } from '@crewdesk/contracts';
-import { toCsvRows } from '../../shared/csv.js';
+import { sendCsv } from '../../shared/csv.js';
 import { iso, isoOrNull } from '../../shared/time.js';
 import { actorOf } from '../auth/auth-core.plugin.js';
+import type { TaskRow } from './tasks.repository.js';
 import { toTaskDto, type TasksService } from './tasks.service.js';
 
 const CSV_HEADER = ['id', 'title', 'description', 'status', 'priority', 'dueDate', 'createdAt', 'completedAt'];
@@ -95,29 +95,17 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       },
     },
     async (request, reply) => {
-      const batches = service.export(actorOf(request), request.query);
-      async function* csv() {
-        yield `${toCsvRows([], CSV_HEADER)}\r\n`;
-        for await (const batch of batches) {
-          const rows = batch.map((t) => [
-            t.id,
-            t.title,
-            t.description,
-            t.status,
-            t.priority,
-            isoOrNull(t.dueDate),
-            iso(t.createdAt),
-            isoOrNull(t.completedAt),
-          ]);
-          yield `${toCsvRows(rows)}\r\n`;
-        }
-      }
-      const date = new Date().toISOString().slice(0, 10);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="crewdesk-tasks-${date}.csv"`)
-        .header('cache-control', 'no-store')
-        .send(Readable.from(csv()) as never); // the type provider only types JSON bodies
+      const toRow = (t: TaskRow) => [
+        t.id,
+        t.title,
+        t.description,
+        t.status,
+        t.priority,
+        isoOrNull(t.dueDate),
+        iso(t.createdAt),
+        isoOrNull(t.completedAt),
+      ];
+      return sendCsv(reply, 'tasks', CSV_HEADER, service.export(actorOf(request), request.query), toRow);
     },
   );
 

@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import type { Lead, LeadStatus, Task, UpdateLeadBody } from '@crewdesk/contracts';
-import { api, apiResponse } from '../../../lib/api';
+import { api } from '../../../lib/api';
+import { download } from '../../../lib/download';
 import { agentsKey, leadsKey, statsKey, tasksKey } from '../../../lib/query-keys';
 
 export interface LeadFilters {
@@ -68,14 +69,5 @@ export function useFollowUp() {
   });
 }
 
-export async function exportLeads(filters: LeadFilters) {
-  const res = await apiResponse('/api/v1/leads/export', { query: { ...filters } });
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'crewdesk-leads.csv';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+export const exportLeads = (filters: LeadFilters) =>
+  download('/api/v1/leads/export', { ...filters }, 'crewdesk-leads.csv');

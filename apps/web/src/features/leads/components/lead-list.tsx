@@ -1,7 +1,7 @@
 import type { Agent, Lead, LeadStatus } from '@crewdesk/contracts';
 import { leadStatuses } from '@crewdesk/contracts';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useRef } from 'react';
+import { memo } from 'react';
+import { VirtualList } from '../../../components/virtual-list';
 
 const ROW_HEIGHT = 76;
 export const statusLabel: Record<LeadStatus, string> = {
@@ -93,7 +93,7 @@ const LeadRow = memo(function LeadRow({
   );
 });
 
-/** Virtualised like the task list: a few dozen rows in the DOM however many leads there are. */
+/** Virtualised like the task list; rows are measured because they wrap on narrow screens. */
 export function LeadList({
   leads,
   hasMore,
@@ -101,45 +101,17 @@ export function LeadList({
   loadMore,
   ...actions
 }: RowActions & { leads: Lead[]; hasMore: boolean; loadingMore: boolean; loadMore: () => void }) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: leads.length + (hasMore ? 1 : 0),
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
-    initialRect: { width: 800, height: 600 },
-  });
-  const items = virtualizer.getVirtualItems();
-  const last = items[items.length - 1];
-  useEffect(() => {
-    if (last && last.index >= leads.length - 1 && hasMore && !loadingMore) loadMore();
-  }, [last, leads.length, hasMore, loadingMore, loadMore]);
-
   return (
-    <div ref={scrollRef} className="task-scroll" data-testid="lead-scroll">
-      <div role="list" aria-label="Leads" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {items.map((item) => {
-          const lead = leads[item.index];
-          return (
-            <div
-              key={lead?.id ?? 'more'}
-              // Rows grow on narrow screens; the virtualiser measures each one it renders.
-              ref={virtualizer.measureElement}
-              data-index={item.index}
-              className="virtual-row"
-              style={{ transform: `translateY(${item.start}px)` }}
-            >
-              {lead ? (
-                <LeadRow lead={lead} {...actions} />
-              ) : (
-                <div className="lead-row loading-row" role="listitem">
-                  <span className="spinner spinner-sm" aria-hidden="true" /> Loading more…
-                </div>
-              )}
-            </div>
-          );
-        })}
-      </div>
-    </div>
+    <VirtualList
+      items={leads}
+      label="Leads"
+      testId="lead-scroll"
+      estimateSize={ROW_HEIGHT}
+      measure
+      hasMore={hasMore}
+      loadingMore={loadingMore}
+      loadMore={loadMore}
+      renderItem={(lead) => <LeadRow lead={lead} {...actions} />}
+    />
   );
 }
