@@ -3,7 +3,9 @@
  * (parse, validate, dedupe, distribute, insert) on the embedded database and, when
  * BENCH_DATABASE_URL is set, on PostgreSQL. Prints rows/s and peak RSS for each.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -97,11 +99,21 @@ async function run(label: string, databaseUrl: string, csv: string) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const csv = generateCsv(ROWS);
-console.log(
-  `lead import: ${ROWS.toLocaleString('en')} rows, ${(csv.length / 1048576).toFixed(1)} MiB CSV, ${AGENTS} agents, node ${process.version}`,
-);
-await run('embedded', 'memory://', csv);
-if (process.env.BENCH_DATABASE_URL)
-  await run('postgres', await freshPostgresDatabase(process.env.BENCH_DATABASE_URL), csv);
-else console.log('postgres   skipped: set BENCH_DATABASE_URL=postgres://user@host:port/postgres to include it');
+// Each database runs in a process of its own, so one's memory does not count against the other.
+const target = process.argv[2];
+if (target) {
+  const csv = generateCsv(ROWS);
+  await run(
+    target,
+    target === 'postgres' ? await freshPostgresDatabase(process.env.BENCH_DATABASE_URL!) : 'memory://',
+    csv,
+  );
+} else {
+  console.log(`lead import: ${ROWS.toLocaleString('en')} rows, ${AGENTS} agents, node ${process.version}`);
+  const self = fileURLToPath(import.meta.url);
+  const child = (name: string) =>
+    execFileSync(process.execPath, [...process.execArgv, self, name], { stdio: 'inherit' });
+  child('embedded');
+  if (process.env.BENCH_DATABASE_URL) child('postgres');
+  else console.log('postgres   skipped: set BENCH_DATABASE_URL=postgres://user@host:port/postgres to include it');
+}
