@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './infra/db/client.js';
 import { genReqId, loggerOptions } from './infra/logger/logger.js';
 import dbPlugin from './infra/db/db.plugin.js';
+import metricsPlugin from './infra/metrics/metrics.plugin.js';
 import cachePlugin from './infra/cache/cache.plugin.js';
 import securityPlugin from './infra/http/security.plugin.js';
 import errorsPlugin from './infra/http/errors.plugin.js';
@@ -65,6 +66,7 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
   await app.register(errorsPlugin);
   await app.register(securityPlugin);
   await app.register(dbPlugin, { handle: database });
+  await app.register(metricsPlugin);
   await app.register(cachePlugin);
   await app.register(rateLimitPlugin);
   await app.register(docsModule);

@@ -61,6 +61,11 @@ const schema = z
       .string()
       .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as US or IN')
       .optional(),
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'use at least 16 characters, e.g. openssl rand -hex 32')
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+      .optional(),
     TRUST_PROXY: bool.default(false),
     SERVICES: z
       .string()
@@ -133,6 +138,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     rateLimit: { authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN, apiPerMinute: e.RATE_LIMIT_API_PER_MIN },
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION ?? null,
+    metricsToken: e.METRICS_TOKEN ?? null,
     uploads: { maxBytes: e.MAX_UPLOAD_BYTES, path: resolve(e.UPLOAD_PATH ?? `${dataDir}/uploads`) },
     trustProxy: e.TRUST_PROXY,
     services: new Set<ServiceName>(e.SERVICES),

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { CHROMIUM_PATH, REPO_ROOT, SCREENSHOT_DIR } from './support';
+import { CHROMIUM_PATH, LEADS_ADMIN_EMAIL, PASSWORD, REPO_ROOT, SCREENSHOT_DIR } from './support';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +14,8 @@ declare module 'vitest' {
     setupToken: string;
     /** A second server whose access tokens live 3 seconds, for the expiry test. */
     shortTtlUrl: string;
+    /** A third server with a bootstrapped admin and no other users, for the lead-distribution flow. */
+    leadsUrl: string;
   }
 }
 
@@ -111,10 +113,11 @@ export default async function setup(project: TestProject) {
     const started = await Promise.allSettled([
       startServer('main', {}),
       startServer('short-ttl', { ACCESS_TOKEN_TTL: '3s' }),
+      startServer('leads', { ADMIN_EMAIL: LEADS_ADMIN_EMAIL, ADMIN_PASSWORD: PASSWORD, DEFAULT_PHONE_REGION: 'US' }),
     ]);
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const [main, shortTtl] = servers as [Server, Server];
+    const [main, shortTtl, leads] = servers as [Server, Server, Server];
     // Printed right after the server starts listening; the pipe may deliver it a moment later.
     let token: string | undefined;
     for (let i = 0; i < 40 && !token; i++) {
@@ -126,6 +129,7 @@ export default async function setup(project: TestProject) {
     project.provide('baseUrl', main.url);
     project.provide('setupToken', token);
     project.provide('shortTtlUrl', shortTtl.url);
+    project.provide('leadsUrl', leads.url);
   } catch (err) {
     await Promise.all(servers.map(stopServer));
     throw err;

@@ -52,6 +52,8 @@ export function uniqueEmail(who: string) {
   return `${who}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 7)}@example.com`;
 }
 export const PASSWORD = 'correct horse battery staple';
+/** The admin the leads server creates at start (ADMIN_EMAIL). */
+export const LEADS_ADMIN_EMAIL = 'leads-admin@example.com';
 
 export async function registerThroughUi(page: Page, name: string, email: string, password = PASSWORD) {
   await page.goto('/register');

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { createMemoryCache, type Cache } from './cache.js';
+import { countLookups, createMemoryCache, type Cache } from './cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,9 +9,9 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const cache = createMemoryCache();
+    const cache = countLookups(createMemoryCache(), (result) => app.metrics.cacheRequests.inc({ result }));
     app.decorate('cache', cache);
     app.addHook('onClose', () => cache.close());
   },
-  { name: 'cache' },
+  { name: 'cache', dependencies: ['metrics'] },
 );

@@ -28,3 +28,18 @@ export function createMemoryCache(max = 50_000): Cache {
     },
   };
 }
+
+/** The same cache, telling `record` whether each lookup found its key (the hit-rate metric). */
+export function countLookups(cache: Cache, record: (result: 'hit' | 'miss') => void): Cache {
+  return {
+    kind: cache.kind,
+    get: async (key) => {
+      const value = await cache.get(key);
+      record(value === null ? 'miss' : 'hit');
+      return value;
+    },
+    set: (key, value, ttlSeconds) => cache.set(key, value, ttlSeconds),
+    del: (key) => cache.del(key),
+    close: () => cache.close(),
+  };
+}

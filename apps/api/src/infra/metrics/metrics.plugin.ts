@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../shared/errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+const METRICS_PATH = '/metrics';
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Prometheus metrics at /metrics: request durations by route pattern, active users, cache hit
+ * rate, the database pool and the process. Scrapers present METRICS_TOKEN; without one, only
+ * this machine may read them.
+ */
+export default fp(
+  async (app) => {
+    const metrics = createMetrics();
+    app.decorate('metrics', metrics);
+
+    const { pool } = app.database;
+    if (app.database.kind === 'postgres' && pool) {
+      metrics.gauge('db_pool_total', 'Connections open in the primary pool.', () => pool.totalCount);
+      metrics.gauge('db_pool_idle', 'Open connections not running a query.', () => pool.idleCount);
+      metrics.gauge('db_pool_waiting', 'Queries waiting for a connection.', () => pool.waitingCount);
+    }
+
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url;
+      if (route === METRICS_PATH) return;
+      // The pattern, never the raw URL: ids in paths would make a series per object.
+      metrics.observeRequest(request.method, route ?? 'not_found', reply.statusCode, reply.elapsedTime / 1000);
+      if (request.actor) metrics.userSeen(request.actor.id);
+    });
+
+    const expected = app.config.metricsToken === null ? null : digest(app.config.metricsToken);
+    function allowed(request: FastifyRequest) {
+      if (expected) {
+        const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+        // Comparing digests keeps the comparison constant-time whatever the length presented.
+        if (!presented || !timingSafeEqual(digest(presented), expected)) {
+          throw new AppError('unauthorized', 'Send Authorization: Bearer <METRICS_TOKEN>');
+        }
+        return;
+      }
+      // A local gateway forwarding outside traffic would otherwise look like a loopback client.
+      const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+      if (!LOOPBACK.has(request.ip) || forwarded) {
+        throw new AppError('forbidden', 'Metrics are served only to this machine unless METRICS_TOKEN is set');
+      }
+    }
+
+    app.get(
+      METRICS_PATH,
+      // Scraped every few seconds: not rate limited, not logged, not part of the public API.
+      { config: { rateLimit: false }, logLevel: 'warn', schema: { hide: true } },
+      async (request, reply) => {
+        allowed(request);
+        const body = await metrics.render();
+        return reply.type(metrics.contentType).header('cache-control', 'no-store').send(body);
+      },
+    );
+  },
+  { name: 'metrics', dependencies: ['config', 'db'] },
+);

@@ -1,0 +1,82 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const ACTIVE_WINDOW_MS = 5 * 60 * 1000;
+
+/** The application's own metrics, in a registry of their own so several apps in one process never collide. */
+export function createMetrics() {
+  const registry = new Registry();
+
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer a request, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+
+  // Last time each signed-in user made a request; pruned when scraped, so it never outgrows the user count.
+  const lastSeen = new Map<string, number>();
+  new Gauge({
+    name: 'active_users_total',
+    help: 'Distinct signed-in users who made a request in the last 5 minutes.',
+    registers: [registry],
+    collect() {
+      const cutoff = Date.now() - ACTIVE_WINDOW_MS;
+      for (const [id, at] of lastSeen) if (at < cutoff) lastSeen.delete(id);
+      this.set(lastSeen.size);
+    },
+  });
+
+  const cacheRequests = new Counter({
+    name: 'cache_requests_total',
+    help: 'Cache lookups, by whether the key was found.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  // Both series exist from the start, so a hit rate can be computed before the first miss.
+  cacheRequests.inc({ result: 'hit' }, 0);
+  cacheRequests.inc({ result: 'miss' }, 0);
+
+  return {
+    registry,
+    cacheRequests,
+    observeRequest(method: string, route: string, statusCode: number, seconds: number) {
+      httpDuration.observe({ method, route, status_code: statusCode }, seconds);
+    },
+    userSeen(id: string) {
+      lastSeen.set(id, Date.now());
+    },
+    /** Gauges read at scrape time, e.g. a connection pool's counters. */
+    gauge(name: string, help: string, read: () => number) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    },
+    /** The app's metrics followed by the process's, in the Prometheus text format. */
+    async render(): Promise<string> {
+      return Registry.merge([registry, processRegistry()]).metrics();
+    },
+    contentType: registry.contentType,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+let processMetrics: Registry | undefined;
+
+/**
+ * CPU, memory, handles, GC and event-loop lag describe the process, not one app, and prom-client's
+ * collectors start timers and observers that cannot be stopped: so they are collected once per
+ * process, not once per app (a test process builds dozens of apps).
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
