@@ -45,13 +45,7 @@ export const createTaskBody = z.strictObject({
 });
 
 /** PUT replaces every editable field; what is left out returns to its default. */
-export const replaceTaskBody = z.strictObject({
-  title: taskTitle,
-  description: taskDescription.default(''),
-  status: taskStatus.default('pending'),
-  priority: taskPriority.default('medium'),
-  dueDate: dueDate.default(null),
-});
+export const replaceTaskBody = createTaskBody;
 
 export const updateTaskBody = z
   .strictObject({
@@ -74,12 +68,8 @@ export const listTasksQuery = z.strictObject({
   ownerId: id.optional(),
 });
 
-export const exportTasksQuery = z.strictObject({
-  status: taskStatus.optional(),
-  priority: taskPriority.optional(),
-  q: z.string().trim().min(1).max(200).optional(),
-  ownerId: id.optional(),
-});
+/** The list's filters (not its paging or order: an export is every matching task, oldest first). */
+export const exportTasksQuery = listTasksQuery.omit({ limit: true, cursor: true, sort: true });
 
 export const taskPage = page(task);
 

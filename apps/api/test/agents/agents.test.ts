@@ -212,6 +212,17 @@ describe('/api/v1/agents (admin)', () => {
       expect(now.json()).toEqual(agent);
     });
 
+    it('refuses a common new password before writing anything: the rename and deactivation sent with it do not happen', async () => {
+      const admin = await createUser(ctx.app, 'admin');
+      const agent = await createAgent(ctx.app, admin);
+      const session = await login(ctx.app, agent.email);
+      const res = await patchAgent(ctx.app, admin, agent.id, { name: 'Renamed', active: false, password: 'password1' });
+      expectProblem(res, 400, 'password');
+      const now = await ctx.app.inject({ method: 'GET', url: `/api/v1/agents/${agent.id}`, headers: admin.auth });
+      expect(now.json()).toEqual(agent);
+      expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: session.auth })).statusCode).toBe(200);
+    });
+
     it('answers 404 when the id is not an agent’s, and does not touch that user', async () => {
       const admin = await createUser(ctx.app, 'admin');
       const member = await createUser(ctx.app, 'member');

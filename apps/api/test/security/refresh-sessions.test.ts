@@ -324,3 +324,35 @@ describe('revocation takes effect at once for unexpired access tokens', () => {
     await expectLive(user);
   });
 });
+
+describe('refresh and logout edge cases', () => {
+  const ctx = useTestApp();
+
+  it('a server error during refresh keeps the refresh cookie (only a dead session loses it)', async () => {
+    const u = await register(ctx.app);
+    const rotate = ctx.app.sessions.rotate;
+    ctx.app.sessions.rotate = () => Promise.reject(new Error('database unavailable'));
+    try {
+      const res = await refresh(ctx.app, u.refreshCookie);
+      expect(res.statusCode).toBe(500);
+      expect(res.cookies.find((c) => c.name === 'crewdesk_refresh')).toBeUndefined();
+    } finally {
+      ctx.app.sessions.rotate = rotate;
+    }
+    expect((await refresh(ctx.app, u.refreshCookie)).statusCode).toBe(200);
+  });
+
+  it('logout with the cookie of one session and the bearer token of another ends both', async () => {
+    const u = await register(ctx.app);
+    const other = await login(ctx.app, u.email);
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: other.auth,
+      cookies: { crewdesk_refresh: u.refreshCookie },
+    });
+    expect(res.statusCode).toBe(204);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: u.auth })).statusCode).toBe(401);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: other.auth })).statusCode).toBe(401);
+  });
+});

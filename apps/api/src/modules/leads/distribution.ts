@@ -36,17 +36,17 @@ export function planShares(count: number, agents: readonly AgentLoad[]): Share[]
  */
 export function dealOut(itemCount: number, shares: readonly Share[]): string[] {
   const remaining = shares.map((s) => ({ id: s.agentId, left: s.count }));
+  const total = Math.min(
+    itemCount,
+    remaining.reduce((n, s) => n + s.left, 0),
+  );
   const out: string[] = [];
-  let i = 0;
-  while (out.length < itemCount) {
-    const slot = remaining[i % remaining.length];
-    if (!slot) break;
+  for (let i = 0; out.length < total; i = (i + 1) % remaining.length) {
+    const slot = remaining[i]!;
     if (slot.left > 0) {
       out.push(slot.id);
       slot.left--;
     }
-    i++;
-    if (remaining.every((s) => s.left === 0)) break;
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { leadImportsRoutes } from './lead-imports.routes.js';
 import { createLeadsRepository } from './leads.repository.js';
 import { LeadsService } from './leads.service.js';
 import { leadsRoutes } from './leads.routes.js';
+import { prepareUploadDir } from './upload.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,6 +31,7 @@ export default fp(
     const service = new LeadsService(db, leads, app.tasksService);
     app.decorate('leadImports', imports);
     app.decorate('leadsService', service);
+    await prepareUploadDir(app.config.uploads.path);
     // Imports still being written finish before the database closes.
     app.addHook('preClose', () => imports.settle());
     await app.register(leadImportsRoutes, { service: imports });

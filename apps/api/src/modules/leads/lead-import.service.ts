@@ -152,7 +152,9 @@ export class LeadImportService {
             report: { ...accepted, status: 'failed' },
             error: duplicate
               ? 'The same file or some of its phone numbers were imported at the same time'
-              : 'The import failed; nothing was written',
+              : err instanceof AppError
+                ? err.message
+                : 'The import failed; nothing was written',
           });
         })
         .finally(() => this.running.delete(job));
@@ -176,6 +178,12 @@ export class LeadImportService {
   ) {
     const owners = dealOut(fresh.length, shares);
     await this.deps.db.transaction(async (tx) => {
+      // An agent deactivated since the report was made gets nothing: the import fails whole instead.
+      const receiving = shares.filter((sh) => sh.count > 0).map((sh) => sh.agentId);
+      const stillActive = await this.deps.leads.agentLoads(receiving, tx);
+      if (stillActive.length !== receiving.length) {
+        throw new AppError('conflict', 'An agent in the plan was deactivated; check the file again');
+      }
       await this.deps.imports.insert(
         {
           id,

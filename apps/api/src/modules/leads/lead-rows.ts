@@ -23,6 +23,8 @@ export interface ValidatedFile {
   errorsTruncated: boolean;
 }
 
+/** Larger lists are refused before they can exhaust memory; split them into several files. */
+export const MAX_IMPORT_ROWS = 200_000;
 /** The report lists this many problems; the counts still cover every row. */
 export const MAX_REPORTED_ERRORS = 1000;
 const YIELD_EVERY = 500;
@@ -109,7 +111,12 @@ export async function validateRows(rows: AsyncIterable<FileRow>, defaultRegion: 
       columns = mapColumns(cells);
       continue;
     }
-    result.totalRows++;
+    if (++result.totalRows > MAX_IMPORT_ROWS) {
+      throw new AppError(
+        'payload_too_large',
+        `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into smaller files`,
+      );
+    }
     if (++seen % YIELD_EVERY === 0) await yieldToEventLoop();
     const cell = (c: Column) => unquote(columns![c] === undefined ? '' : (cells[columns![c]!] ?? '').trim());
     const firstName = cell('FirstName');

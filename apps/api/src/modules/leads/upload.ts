@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +22,6 @@ export async function storeUpload(
   dir: string,
   maxBytes: number,
 ): Promise<StoredUpload> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `.incoming-${randomUUID()}`);
   const hash = createHash('sha256');
   let bytes = 0;
@@ -48,4 +47,19 @@ export async function storeUpload(
     );
   }
   return { path, sha256: hash.digest('hex'), bytes, discard };
+}
+
+/**
+ * Creates the upload folder, and removes partial uploads a crashed process left behind (only those
+ * older than an hour, so another replica's upload in progress is never touched).
+ */
+export async function prepareUploadDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith('.incoming-')) continue;
+    const path = join(dir, name);
+    const modified = (await stat(path).catch(() => null))?.mtimeMs;
+    if (modified !== undefined && modified < hourAgo) await rm(path, { force: true });
+  }
 }

@@ -130,7 +130,14 @@ export class TasksService {
   export(actor: Actor, query: ExportTasksQuery): AsyncGenerator<TaskRow[]> {
     // Checked now, not on the first pull: once the CSV starts streaming a refusal can no longer be a 404.
     const ownerId = listOwner(actor, query.ownerId);
-    return this.exportBatches({ ownerId, status: query.status, priority: query.priority, q: query.q });
+    return this.exportBatches({
+      ownerId,
+      status: query.status,
+      priority: query.priority,
+      q: query.q,
+      dueBefore: query.dueBefore,
+      dueAfter: query.dueAfter,
+    });
   }
 
   private async *exportBatches(filter: Parameters<TasksRepository['exportBatch']>[0]): AsyncGenerator<TaskRow[]> {

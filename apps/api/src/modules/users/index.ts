@@ -17,7 +17,7 @@ export default fp<{ routes: boolean }>(
     const service = new UsersService({
       db: app.database.db,
       users: repository,
-      revokeSessions: (userId, tx) => app.sessions.revokeAllForUser(userId, undefined, tx),
+      revokeSessions: (userId, tx, exceptId) => app.sessions.revokeAllForUser(userId, exceptId, tx),
       announceRevoked: (ids) => app.sessionGuard.markRevoked(ids),
       defaultPhoneRegion: app.config.defaultPhoneRegion,
     });

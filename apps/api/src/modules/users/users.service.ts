@@ -13,8 +13,8 @@ import type { UserRow, UsersRepository } from './users.repository.js';
 export interface UsersServiceDeps {
   db: Database;
   users: UsersRepository;
-  /** Ends every session of a user (deactivation, role change) inside the caller's transaction. */
-  revokeSessions: (userId: string, tx: Executor) => Promise<string[]>;
+  /** Ends the sessions of a user (but `exceptId`) inside the caller's transaction. */
+  revokeSessions: (userId: string, tx: Executor, exceptId?: string) => Promise<string[]>;
   /** Tells every request path about revocations once they are committed. */
   announceRevoked: (sessionIds: string[]) => Promise<void>;
   defaultPhoneRegion: string | null;
@@ -86,7 +86,14 @@ export class UsersService {
   }
 
   /** Admin edits. Role changes and deactivation end the user's sessions at once. */
-  async update(id: string, patch: UpdateUserBody): Promise<UserRow> {
+  /**
+   * Admin edits, all or nothing. Role changes, deactivation and a new password end the user's
+   * sessions at once. The password is checked before anything is written.
+   */
+  async update(id: string, patch: UpdateUserBody, newPassword?: string): Promise<UserRow> {
+    if (newPassword !== undefined) assertAcceptablePassword(newPassword);
+    const passwordHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
+    const mobile = this.mobile(patch.mobile);
     const { updated, revoked } = await this.deps.db.transaction(async (tx) => {
       const current = await this.deps.users.findForUpdate(id, tx);
       if (!current) throw notFound('User');
@@ -102,12 +109,12 @@ export class UsersService {
       }
       const updated = await this.deps.users.update(
         id,
-        { role: patch.role, active: patch.active, name: patch.name, mobile: this.mobile(patch.mobile) },
+        { role: patch.role, active: patch.active, name: patch.name, mobile, passwordHash },
         tx,
       );
       if (!updated) throw notFound('User');
       const revoked =
-        (patch.role !== undefined && patch.role !== current.role) || deactivating
+        (patch.role !== undefined && patch.role !== current.role) || deactivating || passwordHash
           ? await this.deps.revokeSessions(id, tx)
           : [];
       return { updated, revoked };
@@ -116,12 +123,14 @@ export class UsersService {
     return updated;
   }
 
-  /** An admin's password reset: the old password's sessions end with it. */
-  async setPassword(id: string, password: string): Promise<void> {
-    assertAcceptablePassword(password);
-    const updated = await this.deps.users.update(id, { passwordHash: await hashPassword(password) });
-    if (!updated) throw notFound('User');
-    const revoked = await this.deps.db.transaction((tx) => this.deps.revokeSessions(id, tx));
+  /** A new password, and the end of every session but `keepSessionId`, in one transaction. */
+  async setPassword(id: string, password: string, keepSessionId?: string): Promise<void> {
+    assertAcceptablePassword(password, keepSessionId ? 'newPassword' : 'password');
+    const passwordHash = await hashPassword(password);
+    const revoked = await this.deps.db.transaction(async (tx) => {
+      if (!(await this.deps.users.update(id, { passwordHash }, tx))) throw notFound('User');
+      return this.deps.revokeSessions(id, tx, keepSessionId);
+    });
     await this.deps.announceRevoked(revoked);
   }
 

@@ -126,6 +126,11 @@ export function AgentsPage() {
               ))}
             </tbody>
           </table>
+          {agents.hasNextPage && (
+            <Button busy={agents.isFetchingNextPage} onClick={() => void agents.fetchNextPage()}>
+              Load more
+            </Button>
+          )}
         </div>
       )}
       <AgentDialog agent={editing} open={dialogOpen} onClose={() => setDialogOpen(false)} />

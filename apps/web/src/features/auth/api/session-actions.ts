@@ -1,11 +1,11 @@
 import type { AuthResponse, LoginBody, RegisterBody, SetupBody, User } from '@crewdesk/contracts';
 import { api, API_URL, authRequest, broadcast, NetworkError, refreshAccessToken } from '../../../lib/api';
-import { queryClient } from '../../../lib/query-client';
+import { forgetLocalData } from '../../../lib/local-data';
 import { getAccessToken, sessionStore, setAccessToken } from '../../../lib/session';
 
-export const OFFLINE_CACHES = ['crewdesk-api-tasks'];
-
-function signedIn(result: AuthResponse) {
+async function signedIn(result: AuthResponse) {
+  // Whatever an earlier user of this browser left in the caches is not this user's.
+  await forgetLocalData();
   setAccessToken(result.accessToken);
   sessionStore.set({ status: 'authenticated', user: result.user });
   broadcast({ type: 'signed-in' });
@@ -33,12 +33,6 @@ export async function restoreSession(): Promise<void> {
   }
 }
 
-async function forgetLocalData() {
-  setAccessToken(null);
-  queryClient.clear();
-  if (typeof caches !== 'undefined') await Promise.all(OFFLINE_CACHES.map((c) => caches.delete(c))).catch(() => {});
-}
-
 export async function signOut(everywhere = false) {
   const token = getAccessToken();
   try {
@@ -52,6 +46,7 @@ export async function signOut(everywhere = false) {
   } catch {
     // Signing out locally still matters when the server cannot be reached.
   }
+  setAccessToken(null);
   await forgetLocalData();
   sessionStore.set({ status: 'anonymous', user: null });
   broadcast({ type: 'signed-out' });
@@ -60,6 +55,7 @@ export async function signOut(everywhere = false) {
 /** Another tab signed out or in: follow it. */
 export async function followOtherTab(type: 'signed-out' | 'signed-in') {
   if (type === 'signed-out') {
+    setAccessToken(null);
     await forgetLocalData();
     sessionStore.set({ status: 'anonymous', user: null });
   } else if (sessionStore.get().status !== 'authenticated') {

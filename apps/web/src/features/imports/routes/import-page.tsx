@@ -101,7 +101,8 @@ export function ImportPage() {
           </button>
         </p>
         <p className="muted">
-          Columns: FirstName, Phone, Notes (headers like “First Name” or “Mobile” work too). Up to 10 MB.
+          Columns: FirstName, Phone, Notes (headers like “First Name” or “Mobile” work too). Up to 10 MB unless your
+          admin set another limit.
         </p>
         <input
           ref={input}

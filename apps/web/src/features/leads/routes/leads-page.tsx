@@ -95,6 +95,7 @@ export function LeadsPage() {
           )}
           <Button
             busy={exporting}
+            disabled={readOnly}
             onClick={async () => {
               setExporting(true);
               try {
@@ -152,7 +153,13 @@ export function LeadsPage() {
         <ErrorState error={list.error} retry={() => void list.refetch()} />
       ) : leads.length === 0 ? (
         <EmptyState
-          title={q || status || agentId ? 'No leads match' : isAdmin ? 'No leads yet' : 'No leads assigned to you yet'}
+          title={
+            q || status || agentId || importId
+              ? 'No leads match'
+              : isAdmin
+                ? 'No leads yet'
+                : 'No leads assigned to you yet'
+          }
         >
           {isAdmin
             ? 'Import a CSV or Excel list and Crewdesk shares it out among your agents.'

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { Button } from '../../../components/button';
+import { Dialog } from '../../../components/dialog';
 import { Field } from '../../../components/field';
 import { ErrorState, Spinner } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
@@ -112,6 +113,7 @@ function PasswordSection() {
 
 function SessionsSection() {
   const sessions = useMySessions();
+  const [confirmAll, setConfirmAll] = useState(false);
   const revoke = useRevokeSession();
   const toast = useToast();
   return (
@@ -134,9 +136,12 @@ function SessionsSection() {
                 </p>
               </div>
               {s.current ? (
-                <Button onClick={() => void signOut()}>Sign out</Button>
+                <Button onClick={() => void signOut()} aria-label="Sign out of this device">
+                  Sign out
+                </Button>
               ) : (
                 <Button
+                  aria-label={`Sign out ${describeAgent(s.userAgent)}, last active ${formatDateTime(s.lastUsedAt)}`}
                   onClick={() => revoke.mutate(s.id, { onError: (err) => toast(errorMessage(err), { tone: 'error' }) })}
                 >
                   Sign out
@@ -146,9 +151,24 @@ function SessionsSection() {
           ))}
         </ul>
       )}
-      <Button variant="danger" onClick={() => void signOut(true)}>
+      <Button variant="danger" onClick={() => setConfirmAll(true)}>
         Sign out everywhere
       </Button>
+      <Dialog
+        open={confirmAll}
+        title="Sign out everywhere?"
+        onClose={() => setConfirmAll(false)}
+        footer={
+          <>
+            <Button onClick={() => setConfirmAll(false)}>Cancel</Button>
+            <Button variant="danger" onClick={() => void signOut(true)}>
+              Sign out everywhere
+            </Button>
+          </>
+        }
+      >
+        <p>Every device signed in to this account, this one included, will have to sign in again.</p>
+      </Dialog>
     </section>
   );
 }

@@ -4,6 +4,12 @@ import type { TaskFilters } from './list-tasks';
 export const exportTasks = (filters: TaskFilters) =>
   download(
     '/api/v1/tasks/export',
-    { q: filters.q, status: filters.status, priority: filters.priority },
+    {
+      q: filters.q,
+      status: filters.status,
+      priority: filters.priority,
+      dueBefore: filters.dueBefore,
+      dueAfter: filters.dueAfter,
+    },
     'crewdesk-tasks.csv',
   );

@@ -29,9 +29,12 @@ export function TasksPage() {
   const readOnly = session.status === 'offline' || !online;
   const toast = useToast();
 
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   // Filters live in the URL, so a reload or a shared link shows the same list.
   const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ''])) as unknown as FilterState;
-  const setFilters = (patch: Partial<FilterState>) =>
+  const setFilters = (patch: Partial<FilterState>) => {
+    // A selection made under other filters may hold tasks no longer on screen; bulk actions must not reach them.
+    setSelected(new Set());
     setParams(
       (p) => {
         for (const [k, v] of Object.entries(patch)) {
@@ -42,6 +45,7 @@ export function TasksPage() {
       },
       { replace: true },
     );
+  };
   const q = useDebounced(filters.q.trim(), 300);
   const range = useMemo(() => dueRange(filters.due), [filters.due]);
   const query: TaskFilters = {
@@ -54,7 +58,6 @@ export function TasksPage() {
   const list = useTaskList(query);
   const tasks = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
 
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<Task | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [confirmBulkDelete, setConfirmBulkDelete] = useState(false);
