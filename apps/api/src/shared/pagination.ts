@@ -34,3 +34,20 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, curso
     nextCursor: more ? cursorOf(pageRows[pageRows.length - 1] as R) : null,
   };
 }
+
+/**
+ * Walks a whole result in id order, one batch at a time, so an export of any size holds one batch
+ * in memory. `fetch` answers up to `size` rows after `afterId` (null: from the start).
+ */
+export async function* inBatches<T extends { id: string }>(
+  fetch: (afterId: string | null, size: number) => Promise<T[]>,
+  size = 1000,
+): AsyncGenerator<T[]> {
+  let afterId: string | null = null;
+  for (;;) {
+    const batch = await fetch(afterId, size);
+    if (batch.length > 0) yield batch;
+    if (batch.length < size) return;
+    afterId = batch[batch.length - 1]!.id;
+  }
+}

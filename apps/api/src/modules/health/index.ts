@@ -34,6 +34,15 @@ export default fp(
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['health'];
 
+    async function cache() {
+      try {
+        await app.cache.get('health:probe');
+        return { status: 'up' as const };
+      } catch (err) {
+        return { status: 'down' as const, error: (err as Error).message };
+      }
+    }
+
     async function database() {
       const started = performance.now();
       try {
@@ -106,11 +115,11 @@ export default fp(
           status: db.status === 'up' ? 'healthy' : 'unhealthy',
           version: app.appVersion,
           uptimeSeconds: Math.round(process.uptime()),
-          services: { database: { ...db }, cache: { status: 'up' } },
+          services: { database: { ...db }, cache: await cache() },
           memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
         });
       },
     );
   },
-  { name: 'health', dependencies: ['db'] },
+  { name: 'health', dependencies: ['db', 'cache'] },
 );

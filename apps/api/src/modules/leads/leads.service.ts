@@ -12,7 +12,7 @@ import {
 import type { Database } from '../../infra/db/client.js';
 import { assertAccess, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
-import { decodeCursor, encodeCursor, toPage } from '../../shared/pagination.js';
+import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
 import { iso } from '../../shared/time.js';
 import type { TasksService } from '../tasks/tasks.service.js';
 import { dealOut, planShares, type Share } from './distribution.js';
@@ -36,7 +36,6 @@ export function toLeadDto(row: LeadRow): Lead {
 // Agents work their own leads; admins read and manage everyone's.
 const LEADS_POLICY = { admin: 'write' } as const;
 const agentOf = (lead: LeadRow) => lead.agentId;
-const EXPORT_BATCH = 1000;
 const OPEN = new Set<LeadStatus>(openLeadStatuses);
 
 export class LeadsService {
@@ -163,14 +162,8 @@ export class LeadsService {
     };
   }
 
-  async *export(actor: Actor, query: ExportLeadsQuery): AsyncGenerator<LeadRow[]> {
+  export(actor: Actor, query: ExportLeadsQuery): AsyncGenerator<LeadRow[]> {
     const filter = this.scope(actor, query);
-    let afterId: string | null = null;
-    for (;;) {
-      const batch = await this.leads.exportBatch(filter, afterId, EXPORT_BATCH);
-      if (batch.length > 0) yield batch;
-      if (batch.length < EXPORT_BATCH) return;
-      afterId = batch[batch.length - 1]!.id;
-    }
+    return inBatches((afterId, size) => this.leads.exportBatch(filter, afterId, size));
   }
 }

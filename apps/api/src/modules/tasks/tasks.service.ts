@@ -11,7 +11,7 @@ import type {
 import { uuidv7 } from 'uuidv7';
 import { assertAccess, listOwner, type Actor } from '../../shared/access.js';
 import { fieldError, notFound } from '../../shared/errors.js';
-import { decodeCursor, encodeCursor, toPage } from '../../shared/pagination.js';
+import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
 import { iso, isoOrNull } from '../../shared/time.js';
 import type { TaskRow, TasksRepository, TaskSort } from './tasks.repository.js';
 
@@ -39,7 +39,6 @@ function completion(current: TaskRow['status'] | null, next: TaskRow['status'] |
 
 const ownerOfTask = (t: TaskRow) => t.ownerId;
 
-const EXPORT_BATCH = 1000;
 const DAYS = 30;
 
 export class TasksService {
@@ -140,13 +139,7 @@ export class TasksService {
     });
   }
 
-  private async *exportBatches(filter: Parameters<TasksRepository['exportBatch']>[0]): AsyncGenerator<TaskRow[]> {
-    let afterId: string | null = null;
-    for (;;) {
-      const batch = await this.tasks.exportBatch(filter, afterId, EXPORT_BATCH);
-      if (batch.length > 0) yield batch;
-      if (batch.length < EXPORT_BATCH) return;
-      afterId = batch[batch.length - 1]!.id;
-    }
+  private exportBatches(filter: Parameters<TasksRepository['exportBatch']>[0]): AsyncGenerator<TaskRow[]> {
+    return inBatches((afterId, size) => this.tasks.exportBatch(filter, afterId, size));
   }
 }
