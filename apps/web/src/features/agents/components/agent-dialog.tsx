@@ -9,6 +9,7 @@ import { Field } from '../../../components/field';
 import { useToast } from '../../../components/toasts';
 import { applyServerErrors } from '../../../lib/forms';
 import { useCreateAgent, useUpdateAgent } from '../api/agents';
+import { FormError } from '../../../components/form-error';
 
 // Editing: the password is optional (empty keeps the current one).
 const editForm = createAgentBody.omit({ email: true, password: true }).extend({
@@ -92,11 +93,7 @@ export function AgentDialog({ agent, open, onClose }: { agent: Agent | null; ope
         >
           <input type="password" autoComplete="new-password" {...register('password')} />
         </Field>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <div className="dialog-footer">
           <Button onClick={onClose}>Cancel</Button>
           <Button type="submit" variant="primary" busy={isSubmitting}>

@@ -9,6 +9,7 @@ import { applyServerErrors } from '../../../lib/forms';
 import { register as registerAccount } from '../api/session-actions';
 import { useSetupStatus } from '../api/use-setup-status';
 import { usePageTitle } from '../../../lib/use-page-title';
+import { FormError } from '../../../components/form-error';
 
 export function RegisterPage() {
   usePageTitle('Create your account');
@@ -57,11 +58,7 @@ export function RegisterPage() {
         >
           <input type="password" autoComplete="new-password" {...register('password')} />
         </Field>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Create account
         </Button>

@@ -9,6 +9,7 @@ import { applyServerErrors } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
 import { setupFirstAdmin } from '../api/session-actions';
 import { usePageTitle } from '../../../lib/use-page-title';
+import { FormError } from '../../../components/form-error';
 
 /** Reached from the one-time link the server prints when it has no admin. */
 export function SetupPage() {
@@ -64,11 +65,7 @@ export function SetupPage() {
         >
           <input type="password" autoComplete="new-password" {...register('password')} />
         </Field>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Create admin
         </Button>

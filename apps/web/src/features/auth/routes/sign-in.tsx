@@ -9,6 +9,7 @@ import { applyServerErrors } from '../../../lib/forms';
 import { signIn } from '../api/session-actions';
 import { useSetupStatus } from '../api/use-setup-status';
 import { usePageTitle } from '../../../lib/use-page-title';
+import { FormError } from '../../../components/form-error';
 
 export function SignInPage() {
   usePageTitle('Sign in');
@@ -45,11 +46,7 @@ export function SignInPage() {
         <Field label="Password" error={errors.password?.message}>
           <input type="password" autoComplete="current-password" {...register('password')} />
         </Field>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Sign in
         </Button>

@@ -15,6 +15,7 @@ import { useSession } from '../../../lib/session';
 import { signOut } from '../../auth/api/session-actions';
 import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
 import { usePageTitle } from '../../../lib/use-page-title';
+import { FormError } from '../../../components/form-error';
 
 const profileForm = z.object({ name: personName, mobile: z.string().trim().max(32) });
 type ProfileForm = z.infer<typeof profileForm>;
@@ -54,11 +55,7 @@ function ProfileSection() {
         <Field label="Mobile" error={errors.mobile?.message} hint="With the country code, e.g. +1 415 555 0100">
           <input type="tel" autoComplete="tel" {...register('mobile')} />
         </Field>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Save profile
         </Button>
@@ -98,11 +95,7 @@ function PasswordSection() {
         <Field label="New password" error={errors.newPassword?.message} hint="At least 8 characters.">
           <input type="password" autoComplete="new-password" {...register('newPassword')} />
         </Field>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Change password
         </Button>

@@ -10,6 +10,7 @@ import { useToast } from '../../../components/toasts';
 import { endOfLocalDay, toDateInput } from '../../../lib/format';
 import { applyServerErrors } from '../../../lib/forms';
 import { useCreateTask, useUpdateTask } from '../api/task-mutations';
+import { FormError } from '../../../components/form-error';
 
 // The same title and description rules as the API, from the shared contracts.
 const taskForm = z.object({
@@ -78,11 +79,7 @@ export function TaskDialog({ task, open, onClose }: { task: Task | null; open: b
             <input type="date" {...register('due')} />
           </Field>
         </div>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <div className="dialog-footer">
           <Button onClick={onClose}>Cancel</Button>
           <Button type="submit" variant="primary" busy={isSubmitting}>

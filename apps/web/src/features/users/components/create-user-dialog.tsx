@@ -9,6 +9,7 @@ import { Field } from '../../../components/field';
 import { useToast } from '../../../components/toasts';
 import { applyServerErrors } from '../../../lib/forms';
 import { useCreateUser } from '../api/users';
+import { FormError } from '../../../components/form-error';
 
 type Form = z.input<typeof createUserBody>;
 
@@ -65,11 +66,7 @@ export function CreateUserDialog({ open, onClose }: { open: boolean; onClose: ()
         >
           <input type="password" autoComplete="new-password" {...register('password')} />
         </Field>
-        {formError && (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         <div className="dialog-footer">
           <Button onClick={onClose}>Cancel</Button>
           <Button type="submit" variant="primary" busy={isSubmitting}>
