@@ -13,7 +13,7 @@ import { assertAccess, listOwner, type Actor } from '../../shared/access.js';
 import { fieldError, notFound } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
 import { iso, isoOrNull } from '../../shared/time.js';
-import type { TaskRow, TasksRepository, TaskSort } from './tasks.repository.js';
+import type { TaskFilter, TaskRow, TasksRepository, TaskSort } from './tasks.repository.js';
 
 export function toTaskDto(row: TaskRow): Task {
   return {
@@ -38,6 +38,16 @@ function completion(current: TaskRow['status'] | null, next: TaskRow['status'] |
 }
 
 const ownerOfTask = (t: TaskRow) => t.ownerId;
+
+/** The list's filters, shared by the list and the export so a CSV holds what the screen shows. */
+const filterOf = (ownerId: string, query: ExportTasksQuery): TaskFilter => ({
+  ownerId,
+  status: query.status,
+  priority: query.priority,
+  q: query.q,
+  dueBefore: query.dueBefore,
+  dueAfter: query.dueAfter,
+});
 
 const DAYS = 30;
 
@@ -90,15 +100,7 @@ export class TasksService {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (after && !this.tasks.cursorFits(sort, after.value))
       throw fieldError('cursor', 'This cursor belongs to another sort', 'Query parameter is invalid');
-    const filter = {
-      ownerId,
-      status: query.status,
-      priority: query.priority,
-      q: query.q,
-      dueBefore: query.dueBefore,
-      dueAfter: query.dueAfter,
-    };
-    const rows = await this.tasks.list(filter, sort, query.limit, after);
+    const rows = await this.tasks.list(filterOf(ownerId, query), sort, query.limit, after);
     return toPage(rows, query.limit, toTaskDto, (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.id));
   }
 
@@ -129,17 +131,10 @@ export class TasksService {
   export(actor: Actor, query: ExportTasksQuery): AsyncGenerator<TaskRow[]> {
     // Checked now, not on the first pull: once the CSV starts streaming a refusal can no longer be a 404.
     const ownerId = listOwner(actor, query.ownerId);
-    return this.exportBatches({
-      ownerId,
-      status: query.status,
-      priority: query.priority,
-      q: query.q,
-      dueBefore: query.dueBefore,
-      dueAfter: query.dueAfter,
-    });
+    return this.exportBatches(filterOf(ownerId, query));
   }
 
-  private exportBatches(filter: Parameters<TasksRepository['exportBatch']>[0]): AsyncGenerator<TaskRow[]> {
+  private exportBatches(filter: TaskFilter): AsyncGenerator<TaskRow[]> {
     return inBatches((afterId, size) => this.tasks.exportBatch(filter, afterId, size));
   }
 }

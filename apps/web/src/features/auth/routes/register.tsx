@@ -4,11 +4,11 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link } from 'react-router';
 import { Button } from '../../../components/button';
-import { Field } from '../../../components/field';
 import { applyServerErrors } from '../../../lib/forms';
 import { register as registerAccount } from '../api/session-actions';
 import { useSetupStatus } from '../api/use-setup-status';
 import { usePageTitle } from '../../../lib/use-page-title';
+import { NewAccountFields } from '../components/new-account-fields';
 import { FormError } from '../../../components/form-error';
 
 export function RegisterPage() {
@@ -45,19 +45,7 @@ export function RegisterPage() {
     <>
       <h1>Create your account</h1>
       <form onSubmit={onSubmit} noValidate className="stack">
-        <Field label="Name" error={errors.name?.message}>
-          <input autoComplete="name" autoFocus {...register('name')} />
-        </Field>
-        <Field label="Email" error={errors.email?.message}>
-          <input type="email" autoComplete="username" {...register('email')} />
-        </Field>
-        <Field
-          label="Password"
-          error={errors.password?.message}
-          hint="At least 8 characters. Common passwords are refused."
-        >
-          <input type="password" autoComplete="new-password" {...register('password')} />
-        </Field>
+        <NewAccountFields register={register} errors={errors} />
         <FormError message={formError} />
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Create account

@@ -4,11 +4,11 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link, Navigate, useSearchParams } from 'react-router';
 import { Button } from '../../../components/button';
-import { Field } from '../../../components/field';
 import { applyServerErrors } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
 import { setupFirstAdmin } from '../api/session-actions';
 import { usePageTitle } from '../../../lib/use-page-title';
+import { NewAccountFields } from '../components/new-account-fields';
 import { FormError } from '../../../components/form-error';
 
 /** Reached from the one-time link the server prints when it has no admin. */
@@ -52,19 +52,7 @@ export function SetupPage() {
       <p className="muted">This account manages users and settings. The link works once.</p>
       <form onSubmit={onSubmit} noValidate className="stack">
         <input type="hidden" {...register('token')} />
-        <Field label="Name" error={errors.name?.message}>
-          <input autoComplete="name" autoFocus {...register('name')} />
-        </Field>
-        <Field label="Email" error={errors.email?.message}>
-          <input type="email" autoComplete="username" {...register('email')} />
-        </Field>
-        <Field
-          label="Password"
-          error={errors.password?.message}
-          hint="At least 8 characters. Common passwords are refused."
-        >
-          <input type="password" autoComplete="new-password" {...register('password')} />
-        </Field>
+        <NewAccountFields register={register} errors={errors} />
         <FormError message={formError} />
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Create admin
