@@ -1,7 +1,9 @@
 /**
  * npm run bench:import — imports 100,000 generated lead rows through the real HTTP route
  * (parse, validate, dedupe, distribute, insert) on the embedded database and, when
- * BENCH_DATABASE_URL is set, on PostgreSQL. Prints rows/s and peak RSS for each.
+ * BENCH_DATABASE_URL is set, on PostgreSQL, the way the web app does: a dry run for the report,
+ * then the import. The import's time (request to last row committed) is the budgeted figure.
+ * Prints rows/s and peak RSS for each.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -73,14 +75,24 @@ async function run(label: string, databaseUrl: string, csv: string) {
   });
   const auth = { authorization: `Bearer ${login.json().accessToken}` };
 
+  const post = (dryRun: boolean) => {
+    const form = new FormData();
+    form.append('dryRun', String(dryRun));
+    form.append('file', new Blob([csv], { type: 'text/csv' }), 'bench.csv');
+    return app.inject({ method: 'POST', url: '/api/v1/lead-imports', headers: auth, payload: form });
+  };
+
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const before = process.memoryUsage().rss;
-  const form = new FormData();
-  form.append('file', new Blob([csv], { type: 'text/csv' }), 'bench.csv');
+  // The product's flow: the admin reads the dry run's report, then confirms the import.
+  const dryStarted = performance.now();
+  const dry = await post(true);
+  const dryRunSeconds = (performance.now() - dryStarted) / 1000;
+  if (dry.statusCode !== 200) throw new Error(`dry run failed: ${dry.body}`);
   const started = performance.now();
-  const res = await app.inject({ method: 'POST', url: '/api/v1/lead-imports', headers: auth, payload: form });
-  const validated = performance.now();
+  const res = await post(false);
+  const answered = performance.now();
   await app.leadImports.settle();
   const finished = performance.now();
   clearInterval(sampler);
@@ -89,10 +101,10 @@ async function run(label: string, databaseUrl: string, csv: string) {
   const status = done.json().status;
   const seconds = (finished - started) / 1000;
   console.log(
-    `${label.padEnd(10)} ${String(report.validRows).padStart(7)} rows  ${seconds.toFixed(2)} s  ` +
-      `(${((validated - started) / 1000).toFixed(2)} s checking, ${((finished - validated) / 1000).toFixed(2)} s writing)  ` +
-      `${Math.round(report.validRows / seconds).toLocaleString('en')} rows/s  peak RSS ${(peak / 1048576).toFixed(0)} MiB ` +
-      `(+${((peak - before) / 1048576).toFixed(0)} MiB)  status ${status}` +
+    `${label.padEnd(10)} ${String(report.validRows).padStart(7)} rows  import ${seconds.toFixed(2)} s  ` +
+      `(answered after ${((answered - started) / 1000).toFixed(2)} s, the rest written in the background)  ` +
+      `${Math.round(report.validRows / seconds).toLocaleString('en')} rows/s  dry run ${dryRunSeconds.toFixed(2)} s  ` +
+      `peak RSS ${(peak / 1048576).toFixed(0)} MiB (+${((peak - before) / 1048576).toFixed(0)} MiB)  status ${status}` +
       (label === 'postgres' ? `  budget ${BUDGET_SECONDS} s: ${seconds <= BUDGET_SECONDS ? 'met' : 'MISSED'}` : ''),
   );
   await app.close();

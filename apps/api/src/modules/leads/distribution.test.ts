@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dealOut, planShares, type AgentLoad } from './distribution.js';
+import { Dealer, dealOut, planShares, type AgentLoad } from './distribution.js';
 
 const agentsArb = fc
   .uniqueArray(fc.uuid(), { minLength: 1, maxLength: 25 })
@@ -14,7 +14,7 @@ describe('lead distribution', () => {
       fc.property(fc.nat(5000), agentsArb, (count, agents) => {
         const shares = planShares(count, agents);
         expect(shares.reduce((n, s) => n + s.count, 0)).toBe(count);
-        const dealt = dealOut(count, shares);
+        const dealt = dealOut(count, agents);
         expect(dealt).toHaveLength(count);
         for (const s of shares) expect(dealt.filter((id) => id === s.agentId)).toHaveLength(s.count);
       }),
@@ -46,9 +46,21 @@ describe('lead distribution', () => {
   it('is deterministic for the same input, whatever order the agents arrive in', () => {
     fc.assert(
       fc.property(fc.nat(5000), agentsArb, (count, agents) => {
-        const a = dealOut(count, planShares(count, agents));
-        const b = dealOut(count, planShares(count, [...agents].reverse()));
+        const a = dealOut(count, agents);
+        const b = dealOut(count, [...agents].reverse());
         expect(b).toEqual(a);
+      }),
+    );
+  });
+
+  it('stays fair at every point while dealing, so owners can be chosen before the total is known', () => {
+    fc.assert(
+      fc.property(fc.nat(2000), agentsArb, (count, agents) => {
+        const dealer = new Dealer(agents);
+        for (let n = 1; n <= count; n++) {
+          dealer.next();
+          if (n % 97 === 0 || n === count) expect(dealer.shares()).toEqual(planShares(n, agents));
+        }
       }),
     );
   });

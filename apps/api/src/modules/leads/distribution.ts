@@ -11,42 +11,63 @@ export interface Share {
   count: number;
 }
 
+const byId = (a: AgentLoad, b: AgentLoad) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Fewest open leads first, ties broken by id, so the same input always gives the same order. */
+const dealingOrder = (agents: readonly AgentLoad[]) =>
+  [...agents].sort((a, b) => a.openLeads - b.openLeads || byId(a, b));
+
 /**
  * Equal shares of `count` leads over the agents; the remainder goes one each to the agents holding
- * the fewest open leads, ties broken by id so the same input always gives the same plan. Shares
- * therefore differ by at most one, and the agents' loads move towards each other.
+ * the fewest open leads, ties broken by id. Shares therefore differ by at most one, and the agents'
+ * loads move towards each other. Listed by agent id.
  */
 export function planShares(count: number, agents: readonly AgentLoad[]): Share[] {
   if (agents.length === 0) return [];
-  const byId = [...agents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const base = Math.floor(count / byId.length);
-  const remainder = count % byId.length;
+  const base = Math.floor(count / agents.length);
   const extra = new Set(
-    [...byId]
-      .sort((a, b) => a.openLeads - b.openLeads || (a.id < b.id ? -1 : 1))
-      .slice(0, remainder)
+    dealingOrder(agents)
+      .slice(0, count % agents.length)
       .map((a) => a.id),
   );
-  return byId.map((a) => ({ agentId: a.id, agentName: a.name, count: base + (extra.has(a.id) ? 1 : 0) }));
+  return [...agents]
+    .sort(byId)
+    .map((a) => ({ agentId: a.id, agentName: a.name, count: base + (extra.has(a.id) ? 1 : 0) }));
 }
 
 /**
- * Deals the items out round-robin until each agent's share is full, so every agent gets a mix of
- * the file rather than one contiguous block. Returns the agent id for each item, in item order.
+ * Deals leads out one at a time, round-robin in the dealing order, so every agent gets a mix of the
+ * file rather than one block, and an owner can be chosen before the number of leads is known (an
+ * import writes its first leads while later rows are still being checked). After n leads the
+ * tallies are exactly `planShares(n, agents)`.
  */
-export function dealOut(itemCount: number, shares: readonly Share[]): string[] {
-  const remaining = shares.map((s) => ({ id: s.agentId, left: s.count }));
-  const total = Math.min(
-    itemCount,
-    remaining.reduce((n, s) => n + s.left, 0),
-  );
-  const out: string[] = [];
-  for (let i = 0; out.length < total; i = (i + 1) % remaining.length) {
-    const slot = remaining[i]!;
-    if (slot.left > 0) {
-      out.push(slot.id);
-      slot.left--;
-    }
+export class Dealer {
+  private readonly order: AgentLoad[];
+  private readonly tally: number[];
+  private dealt = 0;
+
+  constructor(agents: readonly AgentLoad[]) {
+    if (agents.length === 0) throw new Error('Dealer needs at least one agent');
+    this.order = dealingOrder(agents);
+    this.tally = this.order.map(() => 0);
   }
-  return out;
+
+  /** The agent id for the next lead. */
+  next(): string {
+    const slot = this.dealt++ % this.order.length;
+    this.tally[slot]!++;
+    return this.order[slot]!.id;
+  }
+
+  /** What has been dealt so far, by agent id. */
+  shares(): Share[] {
+    return this.order
+      .map((a, i) => ({ agentId: a.id, agentName: a.name, count: this.tally[i]! }))
+      .sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
+  }
+}
+
+/** Deals `itemCount` leads at once: the agent id for each, in item order. */
+export function dealOut(itemCount: number, agents: readonly AgentLoad[]): string[] {
+  const dealer = new Dealer(agents);
+  return Array.from({ length: itemCount }, () => dealer.next());
 }

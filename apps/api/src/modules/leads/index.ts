@@ -5,6 +5,7 @@ import { leadImportsRoutes } from './lead-imports.routes.js';
 import { createLeadsRepository } from './leads.repository.js';
 import { LeadsService } from './leads.service.js';
 import { leadsRoutes } from './leads.routes.js';
+import { createRowPool } from './row-pool.js';
 import { prepareUploadDir } from './upload.js';
 
 declare module 'fastify' {
@@ -19,6 +20,7 @@ export default fp(
   async (app) => {
     const { db, read } = app.database;
     const leads = createLeadsRepository(db, read);
+    const rowPool = createRowPool();
     const imports = new LeadImportService({
       db,
       imports: createLeadImportsRepository(db, read),
@@ -26,6 +28,9 @@ export default fp(
       cache: app.cache,
       uploadDir: app.config.uploads.path,
       defaultPhoneRegion: app.config.defaultPhoneRegion,
+      concurrentConnections: app.database.kind === 'postgres',
+      checker: rowPool.checker,
+      prepareChecker: rowPool.warm,
       log: app.log,
     });
     const service = new LeadsService(db, leads, app.tasksService);
@@ -34,6 +39,7 @@ export default fp(
     await prepareUploadDir(app.config.uploads.path);
     // Imports still being written finish before the database closes.
     app.addHook('preClose', () => imports.settle());
+    app.addHook('onClose', () => rowPool.close());
     await app.register(leadImportsRoutes, { service: imports });
     await app.register(leadsRoutes, { service });
   },

@@ -4,22 +4,22 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ImportReport, LeadImport } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import type { Cache } from '../../infra/cache/cache.js';
-import type { Database } from '../../infra/db/client.js';
+import type { Database, Executor } from '../../infra/db/client.js';
 import type { Actor } from '../../shared/access.js';
 import { isUniqueViolation } from '../../shared/db-errors.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, toPage } from '../../shared/pagination.js';
 import { iso, isoOrNull } from '../../shared/time.js';
-import { dealOut, planShares, type Share } from './distribution.js';
+import { Dealer, type AgentLoad } from './distribution.js';
 import { readLeadRows, sniffLeadFile, type LeadFileType } from './lead-file.js';
 import type { LeadImportRow, LeadImportsRepository } from './lead-imports.repository.js';
-import { validateRows, type ValidLead } from './lead-rows.js';
+import { checkRows, FileTally, type ChunkChecker, type ValidLead } from './lead-rows.js';
 import type { LeadsRepository } from './leads.repository.js';
 import type { StoredUpload } from './upload.js';
 
-/** Rows written between two progress reports. */
-const PROGRESS_BATCH = 5000;
 const PROGRESS_TTL_SECONDS = 3600;
+/** Fresh leads written per statement. */
+const WRITE_BATCH = 5000;
 
 export interface ImportRequest {
   upload: StoredUpload;
@@ -62,173 +62,255 @@ export interface LeadImportDeps {
   cache: Cache;
   uploadDir: string;
   defaultPhoneRegion: string | null;
+  /**
+   * PostgreSQL: existing leads are looked up on another connection while this import's transaction
+   * writes (a phone committed in between fails the import whole, as a unique violation). PGlite has
+   * one connection, so lookups share the transaction's.
+   */
+  concurrentConnections: boolean;
+  /** Where large files' rows are checked (worker threads in the app). */
+  checker: ChunkChecker;
+  prepareChecker?: () => void;
   log: FastifyBaseLogger;
 }
 
+/** A file being checked against the rules and the existing leads, its leads dealt out as they come. */
+interface FileCheck {
+  tally: FileTally;
+  dealer: Dealer;
+}
+
+type DealtLead = ValidLead & { agentId: string };
+
 /**
- * Validate, deduplicate and distribute a lead file. The report (every bad row, every duplicate, the
- * planned shares) comes back before anything is written; a real import then writes the import, its
- * leads and their assignments in one transaction, reporting progress through the cache meanwhile.
+ * Validate, deduplicate and distribute a lead file. A dry run reports every bad row, every duplicate
+ * and the planned shares and writes nothing. A real import checks and writes at the same time, in
+ * one transaction: each checked chunk of rows is written while the next ones are still being checked
+ * (in worker threads), so a large file costs little more than its writing. The answer comes once
+ * the last row is checked; the rest is written in the background, with progress in the cache.
  */
 export class LeadImportService {
   private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly deps: LeadImportDeps) {}
 
+  /** Gets the checking threads going ahead of an upload. */
+  prepare() {
+    this.deps.prepareChecker?.();
+  }
+
   async import(actor: Actor, request: ImportRequest): Promise<ImportReport> {
     const { upload } = request;
-    let keepFile = false;
+    let handedOver = false;
     try {
       const fileType = await sniffLeadFile(upload.path);
       const previous = await this.deps.imports.findBySha(upload.sha256);
       if (previous) return this.reportOf(previous, fileType, request.dryRun);
-
-      const checked = await validateRows(readLeadRows(upload.path, fileType), this.deps.defaultPhoneRegion);
-      const existing = await this.deps.leads.existingPhones(checked.valid.map((l) => l.phone));
-      const fresh: ValidLead[] = [];
-      for (const lead of checked.valid) {
-        if (existing.has(lead.phone)) {
-          checked.duplicateRows++;
-          if (checked.errors.length < 1000)
-            checked.errors.push({
-              row: lead.row,
-              column: 'Phone',
-              message: `${lead.phone} is already a lead; skipped`,
-            });
-          else checked.errorsTruncated = true;
-        } else fresh.push(lead);
+      const agents = await this.activeAgents(request.agentIds);
+      if (request.dryRun) {
+        const run = { tally: new FileTally(), dealer: new Dealer(agents) };
+        await this.check(upload.path, fileType, run, this.deps.db, null);
+        return this.reportFrom(run, request, fileType, { id: null, status: 'dry-run', processedRows: 0 });
       }
-      checked.errors.sort((a, b) => a.row - b.row);
-
-      const agents = await this.deps.leads.agentLoads(request.agentIds);
-      if (request.agentIds) {
-        const unknown = request.agentIds.filter((id) => !agents.some((a) => a.id === id));
-        if (unknown.length) throw fieldError('agentIds', `Not an active agent: ${unknown.join(', ')}`);
-      }
-      if (agents.length === 0) {
-        throw new AppError(
-          'conflict',
-          'There is no active agent to distribute leads to; create or activate an agent first',
-          {
-            errors: [{ path: 'agentIds', message: 'No active agent' }],
-          },
-        );
-      }
-      const shares = planShares(fresh.length, agents);
-      const report: ImportReport = {
-        id: null,
-        status: 'dry-run',
-        dryRun: request.dryRun,
-        alreadyImported: false,
-        filename: request.filename,
-        fileType,
-        totalRows: checked.totalRows,
-        validRows: fresh.length,
-        invalidRows: checked.invalidRows,
-        duplicateRows: checked.duplicateRows,
-        processedRows: 0,
-        errors: checked.errors,
-        errorsTruncated: checked.errorsTruncated,
-        distribution: shares,
-      };
-      if (request.dryRun) return report;
-
-      const id = uuidv7();
-      const storedPath = join(this.deps.uploadDir, `${id}.${fileType}`);
-      await rename(upload.path, storedPath);
-      keepFile = true;
-      const accepted: ImportReport = { ...report, id, status: 'processing' };
-      const started = { uploadedBy: actor.id, createdAt: new Date().toISOString() };
-      await this.setProgress(id, { ...started, status: 'processing', processedRows: 0, report: accepted });
-      const job = this.write(actor, id, storedPath, upload.sha256, accepted, fresh, shares, started)
-        .catch(async (err: unknown) => {
-          const duplicate = isUniqueViolation(err);
-          this.deps.log.error({ err, importId: id }, 'lead import failed');
-          await rm(storedPath, { force: true });
-          await this.setProgress(id, {
-            ...started,
-            status: 'failed',
-            processedRows: 0,
-            report: { ...accepted, status: 'failed' },
-            error: duplicate
-              ? 'The same file or some of its phone numbers were imported at the same time'
-              : err instanceof AppError
-                ? err.message
-                : 'The import failed; nothing was written',
-          });
-        })
-        .finally(() => this.running.delete(job));
-      this.running.add(job);
-      return accepted;
+      handedOver = true;
+      return await this.start(actor, request, fileType, agents);
     } finally {
-      if (!keepFile) await upload.discard();
+      if (!handedOver) await upload.discard();
     }
   }
 
-  /** All or nothing: the import row, its leads and their assignments commit together. */
-  private async write(
-    actor: Actor,
-    id: string,
-    storedPath: string,
-    sha256: string,
-    report: ImportReport,
-    fresh: ValidLead[],
-    shares: Share[],
-    started: Pick<Progress, 'uploadedBy' | 'createdAt'>,
-  ) {
-    const owners = dealOut(fresh.length, shares);
-    await this.deps.db.transaction(async (tx) => {
-      // An agent deactivated since the report was made gets nothing: the import fails whole instead.
-      const receiving = shares.filter((sh) => sh.count > 0).map((sh) => sh.agentId);
-      const stillActive = await this.deps.leads.agentLoads(receiving, tx);
-      if (stillActive.length !== receiving.length) {
-        throw new AppError('conflict', 'An agent in the plan was deactivated; check the file again');
-      }
-      await this.deps.imports.insert(
+  /** Active agents to deal to: all of them, or exactly those named. */
+  private async activeAgents(agentIds?: string[]): Promise<AgentLoad[]> {
+    const agents = await this.deps.leads.agentLoads(agentIds);
+    if (agentIds) {
+      const unknown = agentIds.filter((id) => !agents.some((a) => a.id === id));
+      if (unknown.length) throw fieldError('agentIds', `Not an active agent: ${unknown.join(', ')}`);
+    }
+    if (agents.length === 0) {
+      throw new AppError(
+        'conflict',
+        'There is no active agent to distribute leads to; create or activate an agent first',
         {
-          id,
-          uploadedBy: actor.id,
-          // The same time the progress record showed, so the import does not seem to move in time.
-          createdAt: new Date(started.createdAt),
-          filename: report.filename,
-          fileSha256: sha256,
-          storedPath,
-          status: 'processing',
-          totalRows: report.totalRows,
-          validRows: report.validRows,
-          invalidRows: report.invalidRows,
-          duplicateRows: report.duplicateRows,
-          errors: report.errors,
-          distribution: report.distribution,
+          errors: [{ path: 'agentIds', message: 'No active agent' }],
         },
-        tx,
       );
-      for (let i = 0; i < fresh.length; i += PROGRESS_BATCH) {
-        const batch = fresh.slice(i, i + PROGRESS_BATCH).map((l, j) => ({
-          id: uuidv7(),
-          firstName: l.firstName,
-          phone: l.phone,
-          notes: l.notes,
-          agentId: owners[i + j] as string,
-        }));
-        await this.deps.leads.insertLeads(id, batch, tx);
-        await this.deps.leads.insertAssignments(
-          batch.map((l) => ({ leadId: l.id, agentId: l.agentId })),
-          'import',
-          actor.id,
+    }
+    return agents;
+  }
+
+  /**
+   * Checks the file chunk by chunk; each chunk's valid leads are looked up among the existing ones
+   * (inside `tx` when importing, so the check and the writes see the same data) and the fresh ones
+   * dealt out and handed to `write`, which runs while the next chunks are checked. Resolves when
+   * every row is checked, with a promise that settles when every batch has been written.
+   */
+  private async check(
+    path: string,
+    fileType: LeadFileType,
+    { tally, dealer }: FileCheck,
+    tx: Executor,
+    write: ((leads: DealtLead[]) => Promise<void>) | null,
+  ): Promise<{ writing: Promise<void> }> {
+    let writing = Promise.resolve();
+    let writeFailed = false;
+    // Fresh leads are written a few thousand at a time: fewer, larger statements.
+    let pending: DealtLead[] = [];
+    const flush = () => {
+      if (!write || pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      writing = writing.then(() => write(batch));
+      // Observed here so a failure waiting for the next batch is not an unhandled rejection.
+      writing.catch(() => (writeFailed = true));
+    };
+    const rows = checkRows(readLeadRows(path, fileType), tally, {
+      defaultRegion: this.deps.defaultPhoneRegion,
+      checker: this.deps.checker,
+    });
+    try {
+      for await (const valid of rows) {
+        // On PGlite's single connection this waits for the writes before it, so checking never runs
+        // far ahead of writing; on PostgreSQL it runs alongside them (at most MAX_IMPORT_ROWS held).
+        const existing = await this.deps.leads.existingPhones(
+          valid.map((l) => l.phone),
+          this.deps.concurrentConnections ? this.deps.db : tx,
+        );
+        if (writeFailed) break;
+        const fresh: DealtLead[] = [];
+        for (const lead of valid) {
+          if (existing.has(lead.phone)) {
+            tally.validRows--;
+            tally.duplicateRows++;
+            tally.report({ row: lead.row, column: 'Phone', message: `${lead.phone} is already a lead; skipped` });
+          } else fresh.push({ ...lead, agentId: dealer.next() });
+        }
+        if (!write) continue;
+        pending.push(...fresh);
+        if (pending.length >= WRITE_BATCH) flush();
+      }
+      flush();
+    } catch (err) {
+      // A failed write aborts the transaction, and every later query fails for that reason.
+      throw (
+        (await writing.then(
+          () => null,
+          (writeError: unknown) => writeError,
+        )) ?? err
+      );
+    }
+    if (writeFailed) await writing;
+    return { writing };
+  }
+
+  private reportFrom(
+    { tally, dealer }: FileCheck,
+    request: ImportRequest,
+    fileType: LeadFileType,
+    state: Pick<ImportReport, 'id' | 'status' | 'processedRows'>,
+  ): ImportReport {
+    return {
+      ...state,
+      dryRun: request.dryRun,
+      alreadyImported: false,
+      filename: request.filename,
+      fileType,
+      totalRows: tally.totalRows,
+      validRows: tally.validRows,
+      invalidRows: tally.invalidRows,
+      duplicateRows: tally.duplicateRows,
+      errors: tally.sortedErrors(),
+      errorsTruncated: tally.errorsTruncated,
+      distribution: dealer.shares(),
+    };
+  }
+
+  /**
+   * All or nothing: the import row, its leads and their assignments commit together. Answers with
+   * the report once every row is checked; the writing finishes in the background.
+   */
+  private start(actor: Actor, request: ImportRequest, fileType: LeadFileType, agents: AgentLoad[]) {
+    const { upload } = request;
+    const id = uuidv7();
+    const storedPath = join(this.deps.uploadDir, `${id}.${fileType}`);
+    const started = { uploadedBy: actor.id, createdAt: new Date().toISOString() };
+    let answered: ImportReport | null = null;
+    let answer!: (report: ImportReport) => void;
+    let refuse!: (err: unknown) => void;
+    const reply = new Promise<ImportReport>((resolve, reject) => {
+      answer = (report) => resolve((answered = report));
+      refuse = reject;
+    });
+
+    const job = this.deps.db
+      .transaction(async (tx) => {
+        // Share locks: none of these agents can be deactivated until the import commits.
+        if (
+          !(await this.deps.leads.lockActiveAgents(
+            agents.map((a) => a.id),
+            tx,
+          ))
+        ) {
+          throw new AppError('conflict', 'An agent was deactivated while the file was being imported; try again');
+        }
+        await this.deps.imports.insert(
+          {
+            id,
+            uploadedBy: actor.id,
+            // The same time the progress record shows, so the import does not seem to move in time.
+            createdAt: new Date(started.createdAt),
+            filename: request.filename,
+            fileSha256: upload.sha256,
+            storedPath,
+            status: 'processing',
+          },
           tx,
         );
-        const processedRows = Math.min(i + PROGRESS_BATCH, fresh.length);
+        let processedRows = 0;
+        const run = { tally: new FileTally(), dealer: new Dealer(agents) };
+        const { writing } = await this.check(upload.path, fileType, run, tx, async (fresh) => {
+          const batch = fresh.map((l) => ({ ...l, id: uuidv7() }));
+          await this.deps.leads.insertLeads(id, batch, actor.id, tx);
+          processedRows += batch.length;
+          await this.setProgress(id, {
+            ...started,
+            status: 'processing',
+            processedRows,
+            report: this.reportFrom(run, request, fileType, { id, status: 'processing', processedRows }),
+          });
+        });
+        const report = this.reportFrom(run, request, fileType, { id, status: 'processing', processedRows });
+        answer(report);
+        await this.setProgress(id, { ...started, status: 'processing', processedRows, report });
+        await writing;
+        const { totalRows, validRows, invalidRows, duplicateRows, errors, distribution } = report;
+        await this.deps.imports.complete(
+          id,
+          { totalRows, validRows, invalidRows, duplicateRows, errors, distribution, processedRows },
+          tx,
+        );
+        await rename(upload.path, storedPath);
+      })
+      .then(() => this.deps.cache.del(`lead-import:${id}`).catch(() => {}))
+      .catch(async (err: unknown) => {
+        await rm(storedPath, { force: true });
+        await upload.discard();
+        const failure = describeFailure(err);
+        if (failure.code === 'internal') this.deps.log.error({ err, importId: id }, 'lead import failed');
+        if (!answered) {
+          refuse(failure);
+          return;
+        }
         await this.setProgress(id, {
           ...started,
-          status: 'processing',
-          processedRows,
-          report: { ...report, processedRows },
+          status: 'failed',
+          processedRows: 0,
+          report: { ...answered, status: 'failed', processedRows: 0 },
+          error: failure.message,
         });
-      }
-      await this.deps.imports.complete(id, fresh.length, tx);
-    });
-    await this.deps.cache.del(`lead-import:${id}`).catch(() => {});
+      })
+      .finally(() => this.running.delete(job));
+    this.running.add(job);
+    return reply;
   }
 
   private async setProgress(id: string, progress: Progress) {
@@ -295,4 +377,13 @@ export class LeadImportService {
   async settle(): Promise<void> {
     await Promise.all([...this.running]);
   }
+}
+
+/** What the uploader is told when a real import fails: nothing of it was written. */
+function describeFailure(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (isUniqueViolation(err)) {
+    return new AppError('conflict', 'The same file or some of its phone numbers were imported at the same time');
+  }
+  return new AppError('internal', 'The import failed; nothing was written');
 }

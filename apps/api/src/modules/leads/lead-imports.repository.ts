@@ -29,11 +29,19 @@ export function createLeadImportsRepository(db: Database, read: Database) {
       await tx.insert(leadImports).values(row);
     },
 
-    async complete(id: string, processedRows: number, tx: Executor) {
+    /** The final counts, problems and distribution, known once the last row has been checked. */
+    async complete(
+      id: string,
+      summary: Pick<
+        LeadImportRow,
+        'totalRows' | 'validRows' | 'invalidRows' | 'duplicateRows' | 'processedRows' | 'errors' | 'distribution'
+      >,
+      tx: Executor,
+    ) {
       await tx
         .update(leadImports)
         // now() is the transaction's start; the import completes when this statement runs.
-        .set({ status: 'completed', processedRows, completedAt: sql`clock_timestamp()` })
+        .set({ ...summary, status: 'completed', completedAt: sql`clock_timestamp()` })
         .where(eq(leadImports.id, id));
     },
   };

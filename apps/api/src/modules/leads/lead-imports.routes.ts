@@ -58,6 +58,8 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data');
+      // The checking threads start while the file is still arriving.
+      service.prepare();
       const raw: Record<string, string> = {};
       let upload: StoredUpload | undefined;
       let filename = '';

@@ -1,4 +1,3 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AppError } from '../../shared/errors.js';
 import { normalisePhone } from '../../shared/phone.js';
 import type { FileRow } from './lead-file.js';
@@ -14,22 +13,24 @@ export interface RowError {
   column: string;
   message: string;
 }
-export interface ValidatedFile {
-  totalRows: number;
-  valid: ValidLead[];
-  invalidRows: number;
-  duplicateRows: number;
-  errors: RowError[];
-  errorsTruncated: boolean;
+/** One row's verdict: the lead it makes, or what is wrong with it. */
+export type RowResult = ValidLead | { row: number; problems: RowError[] };
+
+export type Column = 'FirstName' | 'Phone' | 'Notes';
+export type ColumnMap = Record<Column, number | undefined>;
+
+/** A slice of the file's rows, checked on its own (in a worker thread for large files). */
+export interface RowChunk {
+  rows: FileRow[];
+  columns: ColumnMap;
+  defaultRegion: string | null;
 }
 
 /** Larger lists are refused before they can exhaust memory; split them into several files. */
 export const MAX_IMPORT_ROWS = 200_000;
 /** The report lists this many problems; the counts still cover every row. */
 export const MAX_REPORTED_ERRORS = 1000;
-const YIELD_EVERY = 500;
 
-type Column = 'FirstName' | 'Phone' | 'Notes';
 const ALIASES: Record<Column, string[]> = {
   FirstName: ['firstname', 'first', 'name', 'fname', 'givenname'],
   Phone: [
@@ -61,7 +62,7 @@ const normaliseHeader = (h: string) =>
     .toLowerCase()
     .replace(/[\s_\-.]/g, '');
 
-export function mapColumns(header: string[]): Record<Column, number | undefined> {
+export function mapColumns(header: string[]): ColumnMap {
   const normalised = header.map(normaliseHeader);
   const find = (c: Column) => {
     for (const alias of ALIASES[c]) {
@@ -83,42 +84,10 @@ export function mapColumns(header: string[]): Record<Column, number | undefined>
   return map;
 }
 
-/**
- * Checks every row: first name (≤ 100), phone normalised to E.164, notes (≤ 1000), and duplicates
- * of an earlier row. Yields to the event loop every few hundred rows, so a large file does not
- * stall other requests while phone numbers are parsed.
- */
-export async function validateRows(rows: AsyncIterable<FileRow>, defaultRegion: string | null): Promise<ValidatedFile> {
-  const result: ValidatedFile = {
-    totalRows: 0,
-    valid: [],
-    invalidRows: 0,
-    duplicateRows: 0,
-    errors: [],
-    errorsTruncated: false,
-  };
-  const report = (e: RowError) => {
-    if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(e);
-    else result.errorsTruncated = true;
-  };
-  const firstRowOfPhone = new Map<string, number>();
-  let columns: Record<Column, number | undefined> | null = null;
-  let seen = 0;
-
-  for await (const { row, cells } of rows) {
-    if (cells.every((c) => c.trim() === '')) continue;
-    if (!columns) {
-      columns = mapColumns(cells);
-      continue;
-    }
-    if (++result.totalRows > MAX_IMPORT_ROWS) {
-      throw new AppError(
-        'payload_too_large',
-        `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into smaller files`,
-      );
-    }
-    if (++seen % YIELD_EVERY === 0) await yieldToEventLoop();
-    const cell = (c: Column) => unquote(columns![c] === undefined ? '' : (cells[columns![c]!] ?? '').trim());
+/** First name (≤ 100), phone normalised to E.164, notes (≤ 1000): every problem of every row. */
+export function checkChunk({ rows, columns, defaultRegion }: RowChunk): RowResult[] {
+  return rows.map(({ row, cells }) => {
+    const cell = (c: Column) => unquote(columns[c] === undefined ? '' : (cells[columns[c]] ?? '').trim());
     const firstName = cell('FirstName');
     const phoneText = cell('Phone');
     const notes = cell('Notes');
@@ -134,24 +103,119 @@ export async function validateRows(rows: AsyncIterable<FileRow>, defaultRegion: 
         column: 'Phone',
         message: phoneText ? `${phone.message}: "${clip(phoneText)}"` : phone.message,
       });
-    if (problems.length > 0) {
-      result.invalidRows++;
-      problems.forEach(report);
-      continue;
-    }
-    const e164 = (phone as { e164: string }).e164;
-    const earlier = firstRowOfPhone.get(e164);
-    if (earlier !== undefined) {
-      result.duplicateRows++;
-      report({ row, column: 'Phone', message: `Duplicate of row ${earlier} (${e164}); skipped` });
-      continue;
-    }
-    firstRowOfPhone.set(e164, row);
-    result.valid.push({ row, firstName, phone: e164, notes });
+    return phone.ok && problems.length === 0 ? { row, firstName, phone: phone.e164, notes } : { row, problems };
+  });
+}
+
+/** Runs `checkChunk` somewhere: in this thread, or in a pool of worker threads. */
+export type ChunkChecker = (chunk: RowChunk) => Promise<RowResult[]>;
+export const checkInThisThread: ChunkChecker = async (chunk) => checkChunk(chunk);
+
+/** The running totals of a file being checked; the report is made from them. */
+export class FileTally {
+  totalRows = 0;
+  validRows = 0;
+  invalidRows = 0;
+  duplicateRows = 0;
+  errors: RowError[] = [];
+  errorsTruncated = false;
+
+  report(e: RowError) {
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(e);
+    else this.errorsTruncated = true;
   }
-  if (!columns)
-    throw new AppError('validation', 'The file has no header row', {
-      errors: [{ path: 'file', message: 'The file is empty' }],
-    });
-  return result;
+
+  /** The listed problems in file order (duplicates of existing leads are found after the rest). */
+  sortedErrors(): RowError[] {
+    return [...this.errors].sort((a, b) => a.row - b.row);
+  }
+}
+
+export interface CheckOptions {
+  defaultRegion: string | null;
+  /** Where chunks are checked; files of one chunk or less are always checked in this thread. */
+  checker: ChunkChecker;
+  /** Rows a chunk holds. */
+  chunkRows?: number;
+  /** Chunks being checked at once, ahead of the one being consumed. */
+  ahead?: number;
+}
+
+/**
+ * Checks every row of the file and yields its valid leads in file order, a chunk at a time, without
+ * later duplicates of a phone number (each reported against its first row). Chunks are checked
+ * concurrently while earlier ones are consumed, so a consumer that writes them overlaps the
+ * writing with the checking. `tally` holds the counts and the listed problems.
+ */
+export async function* checkRows(
+  rows: AsyncIterable<FileRow>,
+  tally: FileTally,
+  { defaultRegion, checker, chunkRows = 2000, ahead = 4 }: CheckOptions,
+): AsyncGenerator<ValidLead[]> {
+  const firstRowOfPhone = new Map<string, number>();
+  const inFlight: Promise<RowResult[]>[] = [];
+  let columns: ColumnMap | null = null;
+  let chunk: FileRow[] = [];
+  let chunksSent = 0;
+
+  const settle = (results: RowResult[]): ValidLead[] => {
+    const valid: ValidLead[] = [];
+    for (const result of results) {
+      if ('problems' in result) {
+        tally.invalidRows++;
+        result.problems.forEach((p) => tally.report(p));
+        continue;
+      }
+      const earlier = firstRowOfPhone.get(result.phone);
+      if (earlier !== undefined) {
+        tally.duplicateRows++;
+        tally.report({
+          row: result.row,
+          column: 'Phone',
+          message: `Duplicate of row ${earlier} (${result.phone}); skipped`,
+        });
+        continue;
+      }
+      firstRowOfPhone.set(result.phone, result.row);
+      tally.validRows++;
+      valid.push(result);
+    }
+    return valid;
+  };
+  const send = (last: boolean) => {
+    const work = { rows: chunk, columns: columns!, defaultRegion };
+    // A file of a single chunk is not worth a thread hop.
+    inFlight.push(last && chunksSent === 0 ? checkInThisThread(work) : checker(work));
+    chunksSent++;
+    chunk = [];
+  };
+
+  try {
+    for await (const fileRow of rows) {
+      if (fileRow.cells.every((c) => c.trim() === '')) continue;
+      if (!columns) {
+        columns = mapColumns(fileRow.cells);
+        continue;
+      }
+      if (++tally.totalRows > MAX_IMPORT_ROWS) {
+        throw new AppError(
+          'payload_too_large',
+          `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into smaller files`,
+        );
+      }
+      chunk.push(fileRow);
+      if (chunk.length < chunkRows) continue;
+      send(false);
+      if (inFlight.length >= ahead) yield settle(await inFlight.shift()!);
+    }
+    if (!columns)
+      throw new AppError('validation', 'The file has no header row', {
+        errors: [{ path: 'file', message: 'The file is empty' }],
+      });
+    if (chunk.length > 0) send(true);
+    while (inFlight.length > 0) yield settle(await inFlight.shift()!);
+  } finally {
+    // Checks still running when the consumer gives up must not reject unobserved.
+    for (const pending of inFlight) pending.catch(() => {});
+  }
 }

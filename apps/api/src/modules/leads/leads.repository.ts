@@ -94,10 +94,10 @@ export function createLeadsRepository(db: Database, read: Database) {
     },
 
     /** Phones among `phones` that some lead already has (one array parameter per batch, not thousands). */
-    async existingPhones(phones: string[]): Promise<Set<string>> {
+    async existingPhones(phones: string[], tx: Executor = db): Promise<Set<string>> {
       const found = new Set<string>();
       for (let i = 0; i < phones.length; i += LOOKUP_BATCH) {
-        const rows = await db
+        const rows = await tx
           .select({ phone: leads.phone })
           .from(leads)
           .where(sql`${leads.phone} = any(${sql.param(phones.slice(i, i + LOOKUP_BATCH))}::text[])`);
@@ -121,18 +121,39 @@ export function createLeadsRepository(db: Database, read: Database) {
       return rows;
     },
 
-    /** Bulk insert through UNNEST: one statement and five array parameters per batch. */
-    async insertLeads(importId: string, rows: NewLead[], tx: Executor) {
+    /**
+     * Share-locks the agents (all must still be active agents) until the transaction ends, so none
+     * can be deactivated while leads are being given to them. False when one no longer qualifies.
+     */
+    async lockActiveAgents(agentIds: string[], tx: Executor): Promise<boolean> {
+      const rows = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(inArray(users.id, agentIds), eq(users.role, 'agent'), eq(users.active, true)))
+        .for('share');
+      return rows.length === new Set(agentIds).size;
+    },
+
+    /**
+     * Writes imported leads and their import assignments in one statement per batch: six array
+     * parameters unnested once, the leads inserted by a data-modifying CTE.
+     */
+    async insertLeads(importId: string, rows: NewLead[], assignedBy: string, tx: Executor) {
       for (let i = 0; i < rows.length; i += INSERT_BATCH) {
         const b = rows.slice(i, i + INSERT_BATCH);
         await tx.execute(sql`
-          insert into leads (id, import_id, first_name, phone, notes, agent_id)
-          select u.id, ${importId}::uuid, u.first_name, u.phone, u.notes, u.agent_id
-          from unnest(
-            ${sql.param(b.map((r) => r.id))}::uuid[], ${sql.param(b.map((r) => r.firstName))}::text[],
-            ${sql.param(b.map((r) => r.phone))}::text[], ${sql.param(b.map((r) => r.notes))}::text[],
-            ${sql.param(b.map((r) => r.agentId))}::uuid[]
-          ) as u(id, first_name, phone, notes, agent_id)`);
+          with u as (
+            select * from unnest(
+              ${sql.param(b.map((r) => r.id))}::uuid[], ${sql.param(b.map((r) => r.firstName))}::text[],
+              ${sql.param(b.map((r) => r.phone))}::text[], ${sql.param(b.map((r) => r.notes))}::text[],
+              ${sql.param(b.map((r) => r.agentId))}::uuid[], ${sql.param(b.map(() => uuidv7()))}::uuid[]
+            ) as u(id, first_name, phone, notes, agent_id, assignment_id)
+          ), inserted as (
+            insert into leads (id, import_id, first_name, phone, notes, agent_id)
+            select id, ${importId}::uuid, first_name, phone, notes, agent_id from u
+          )
+          insert into assignments (id, lead_id, agent_id, assigned_by, reason)
+          select assignment_id, id, agent_id, ${assignedBy}::uuid, 'import' from u`);
       }
     },
 

@@ -117,7 +117,7 @@ export class LeadsService {
         });
       }
       const shares = planShares(ids.length, loads);
-      const owners = dealOut(ids.length, shares);
+      const owners = dealOut(ids.length, loads);
       const byAgent = new Map<string, string[]>();
       ids.forEach((leadId, i) => {
         const list = byAgent.get(owners[i]!) ?? [];

@@ -1,0 +1,31 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { ChunkChecker, RowChunk, RowResult } from './lead-rows.js';
+
+/**
+ * Worker threads for checking large lead files, so parsing 100,000 phone numbers neither stalls
+ * other requests nor runs on one core. No thread exists until the first upload asks for them
+ * (`warm`, called as an upload starts, so they boot while the file arrives); then they stay.
+ */
+export function createRowPool(threads = Math.min(2, availableParallelism())) {
+  let pool: Piscina | null = null;
+  const warm = () => {
+    pool ??= new Piscina({
+      filename: new URL('./lead-rows.worker.ts', import.meta.url).href,
+      // The worker is TypeScript like the rest of the API; tsx compiles it there too.
+      execArgv: ['--import', 'tsx'],
+      minThreads: Math.max(1, threads),
+      maxThreads: Math.max(1, threads),
+    });
+    return pool;
+  };
+  const checker: ChunkChecker = (chunk: RowChunk) => warm().run(chunk) as Promise<RowResult[]>;
+  return {
+    checker,
+    warm: () => void warm(),
+    async close() {
+      await pool?.destroy();
+      pool = null;
+    },
+  };
+}
