@@ -34,6 +34,10 @@ const schema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'expected postgres://…')
       .optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
+      .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
     JWT_PRIVATE_KEY: z
       .string()
@@ -136,6 +140,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     allowRegistration: e.ALLOW_REGISTRATION,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    redisUrl: e.REDIS_URL ?? null,
     rateLimit: { authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN, apiPerMinute: e.RATE_LIMIT_API_PER_MIN },
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION ?? null,
     metricsToken: e.METRICS_TOKEN ?? null,

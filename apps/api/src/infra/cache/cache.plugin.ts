@@ -1,16 +1,24 @@
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { countLookups, createMemoryCache, type Cache } from './cache.js';
+import { createRedisCache, createRedisClient } from './redis.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     cache: Cache;
+    /** The Redis connection when REDIS_URL is set (shared by the rate limits), otherwise null. */
+    redis: Redis | null;
   }
 }
 
+/** The cache: in this process by default, Redis when REDIS_URL is set. */
 export default fp(
   async (app) => {
-    const cache = countLookups(createMemoryCache(), (result) => app.metrics.cacheRequests.inc({ result }));
+    const redis = app.config.redisUrl ? createRedisClient(app.config.redisUrl, app.log) : null;
+    const store = redis ? createRedisCache(redis) : createMemoryCache();
+    const cache = countLookups(store, (result) => app.metrics.cacheRequests.inc({ result }));
     app.decorate('cache', cache);
+    app.decorate('redis', redis);
     app.addHook('onClose', () => cache.close());
   },
   { name: 'cache', dependencies: ['metrics'] },

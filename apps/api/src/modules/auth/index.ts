@@ -27,7 +27,7 @@ export default fp<{ routes: boolean }>(
       sessions: app.sessions,
       guard: app.sessionGuard,
       tokens: app.tokens,
-      limiter: new LoginLimiter(config.loginMaxFailures),
+      limiter: new LoginLimiter(config.loginMaxFailures, app.redis),
       setupTokens,
       refreshTtlSeconds: config.jwt.refreshTtlSeconds,
       allowRegistration: config.allowRegistration,

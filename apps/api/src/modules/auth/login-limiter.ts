@@ -1,4 +1,10 @@
-import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+  type RateLimiterRes,
+} from 'rate-limiter-flexible';
 import { AppError } from '../../shared/errors.js';
 
 const WINDOW_SECONDS = 15 * 60;
@@ -6,23 +12,21 @@ const WINDOW_SECONDS = 15 * 60;
 /**
  * Failed sign-ins are counted per account-and-address, and (ten times more generously) per address.
  * A team behind one NAT address signs in normally, and an attacker elsewhere cannot lock a user out:
- * their failures are counted against their own address, never against the user's.
+ * their failures are counted against their own address, never against the user's. With Redis the
+ * counts are shared by every replica; while Redis is unreachable each process counts on its own.
  */
 export class LoginLimiter {
-  private readonly perAccountAddress: RateLimiterMemory;
-  private readonly perAddress: RateLimiterMemory;
+  private readonly perAccountAddress: RateLimiterAbstract;
+  private readonly perAddress: RateLimiterAbstract;
 
-  constructor(maxFailures: number) {
-    this.perAccountAddress = new RateLimiterMemory({
-      keyPrefix: 'login_fail_acct_ip',
-      points: maxFailures,
-      duration: WINDOW_SECONDS,
-    });
-    this.perAddress = new RateLimiterMemory({
-      keyPrefix: 'login_fail_ip',
-      points: maxFailures * 10,
-      duration: WINDOW_SECONDS,
-    });
+  constructor(maxFailures: number, redis: Redis | null = null) {
+    const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
+      const options = { keyPrefix, points, duration: WINDOW_SECONDS };
+      const memory = new RateLimiterMemory(options);
+      return redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory;
+    };
+    this.perAccountAddress = limiter('login_fail_acct_ip', maxFailures);
+    this.perAddress = limiter('login_fail_ip', maxFailures * 10);
   }
 
   /**
