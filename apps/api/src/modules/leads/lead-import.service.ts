@@ -140,9 +140,10 @@ export class LeadImportService {
 
   /**
    * Checks the file chunk by chunk; each chunk's valid leads are looked up among the existing ones
-   * (inside `tx` when importing, so the check and the writes see the same data) and the fresh ones
-   * dealt out and handed to `write`, which runs while the next chunks are checked. Resolves when
-   * every row is checked, with a promise that settles when every batch has been written.
+   * (through `tx` on PGlite's single connection, on another connection on PostgreSQL, where a phone
+   * committed in between makes the insert fail as a unique violation) and the fresh ones dealt out
+   * and handed to `write`, which runs while the next chunks are checked. Resolves when every row is
+   * checked, with a promise that settles when every batch has been written.
    */
   private async check(
     path: string,
