@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Role } from '@crewdesk/contracts';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { scopes } from '../src/infra/cache/versioned.js';
 import { REFRESH_COOKIE } from '../src/modules/auth/auth.routes.js';
 import { resetDatabase, testDatabase } from './database.js';
 
@@ -34,6 +35,8 @@ export function useTestApp(env: Record<string, string> = {}) {
   });
   beforeEach(async () => {
     await resetDatabase(await testDatabase());
+    // Cached answers describe rows the reset just removed.
+    await ctx.app.versioned.bump(scopes.leads);
   });
   afterAll(async () => {
     await ctx.app?.close();

@@ -2,10 +2,13 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { countLookups, createMemoryCache, type Cache } from './cache.js';
 import { createRedisCache, createRedisClient } from './redis.js';
+import { VersionedCache } from './versioned.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     cache: Cache;
+    /** Cache-aside for computed answers, invalidated by per-scope versions. */
+    versioned: VersionedCache;
     /** The Redis connection when REDIS_URL is set (shared by the rate limits), otherwise null. */
     redis: Redis | null;
   }
@@ -19,6 +22,7 @@ export default fp(
     const cache = countLookups(store, (result) => app.metrics.cacheRequests.inc({ result }));
     app.decorate('cache', cache);
     app.decorate('redis', redis);
+    app.decorate('versioned', new VersionedCache(cache));
     app.addHook('onClose', () => cache.close());
   },
   { name: 'cache', dependencies: ['metrics'] },

@@ -26,6 +26,7 @@ export default fp(
       imports: createLeadImportsRepository(db, read),
       leads,
       cache: app.cache,
+      versioned: app.versioned,
       uploadDir: app.config.uploads.path,
       defaultPhoneRegion: app.config.defaultPhoneRegion,
       concurrentConnections: app.database.kind === 'postgres',
@@ -33,7 +34,7 @@ export default fp(
       prepareChecker: rowPool.warm,
       log: app.log,
     });
-    const service = new LeadsService(db, leads, app.tasksService);
+    const service = new LeadsService(db, leads, app.tasksService, app.versioned);
     app.decorate('leadImports', imports);
     app.decorate('leadsService', service);
     await prepareUploadDir(app.config.uploads.path);

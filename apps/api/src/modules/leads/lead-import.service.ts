@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ImportReport, LeadImport } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import type { Cache } from '../../infra/cache/cache.js';
+import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
 import type { Actor } from '../../shared/access.js';
 import { isUniqueViolation } from '../../shared/db-errors.js';
@@ -60,6 +61,8 @@ export interface LeadImportDeps {
   imports: LeadImportsRepository;
   leads: LeadsRepository;
   cache: Cache;
+  /** Lead stats are cached per version; a committed import bumps it. */
+  versioned: VersionedCache;
   uploadDir: string;
   defaultPhoneRegion: string | null;
   /**
@@ -291,7 +294,10 @@ export class LeadImportService {
         );
         await rename(upload.path, storedPath);
       })
-      .then(() => this.deps.cache.del(`lead-import:${id}`).catch(() => {}))
+      .then(async () => {
+        await this.deps.versioned.bump(scopes.leads);
+        await this.deps.cache.del(`lead-import:${id}`).catch(() => {});
+      })
       .catch(async (err: unknown) => {
         await rm(storedPath, { force: true });
         await upload.discard();

@@ -10,6 +10,7 @@ import {
   type UpdateLeadBody,
 } from '@crewdesk/contracts';
 import type { Database } from '../../infra/db/client.js';
+import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import { assertAccess, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
@@ -43,6 +44,7 @@ export class LeadsService {
     private readonly db: Database,
     private readonly leads: LeadsRepository,
     private readonly tasks: TasksService,
+    private readonly cached: VersionedCache,
   ) {}
 
   /** An agent's list is always their own, whatever filter they send. */
@@ -65,7 +67,7 @@ export class LeadsService {
   }
 
   async update(actor: Actor, id: string, body: UpdateLeadBody): Promise<LeadRow> {
-    return this.db.transaction(async (tx) => {
+    const updated = await this.db.transaction(async (tx) => {
       const lead = assertAccess(actor, await this.leads.findById(id, tx), agentOf, 'write', 'Lead', LEADS_POLICY);
       if (body.agentId !== undefined && body.agentId !== lead.agentId) {
         if (actor.role !== 'admin') throw new AppError('forbidden', 'Only admins reassign leads');
@@ -75,6 +77,8 @@ export class LeadsService {
       await this.leads.update(id, { status: body.status, notes: body.notes, agentId: body.agentId }, tx);
       return (await this.leads.findById(id, tx)) as LeadRow;
     });
+    await this.cached.bump(scopes.leads);
+    return updated;
   }
 
   /** A task for the caller that remembers the lead it is about. */
@@ -101,7 +105,7 @@ export class LeadsService {
     fromAgentId: string,
     toAgentIds?: string[],
   ): Promise<{ moved: number; distribution: Share[] }> {
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const targets =
         toAgentIds?.filter((id) => id !== fromAgentId) ?? (await this.leads.otherActiveAgentIds(fromAgentId, tx));
       const loads = targets.length ? await this.leads.agentLoads(targets, tx) : [];
@@ -133,10 +137,21 @@ export class LeadsService {
       );
       return { moved: ids.length, distribution: shares.filter((s) => s.count > 0) };
     });
+    if (result.moved > 0) await this.cached.bump(scopes.leads);
+    return result;
   }
 
+  /**
+   * Cached until a lead changes (imports, edits, reassignments, redistributions bump the version) or
+   * a minute passes, which also bounds how long a renamed agent keeps the old name here.
+   */
   async stats(actor: Actor): Promise<LeadStats> {
-    const rows = await this.leads.stats(actor.role === 'admin' ? undefined : actor.id);
+    const agentId = actor.role === 'admin' ? undefined : actor.id;
+    return this.cached.read(scopes.leads, `stats:${agentId ?? 'all'}`, () => this.computeStats(agentId));
+  }
+
+  private async computeStats(agentId: string | undefined): Promise<LeadStats> {
+    const rows = await this.leads.stats(agentId);
     const zero = () => Object.fromEntries(leadStatuses.map((s) => [s, 0])) as Record<LeadStatus, number>;
     const byStatus = zero();
     const agents = new Map<string, LeadStats['byAgent'][number]>();

@@ -12,9 +12,9 @@ declare module 'fastify' {
 /** Each user's own tasks: CRUD, search, bulk actions, stats, export. */
 export default fp<{ routes: boolean }>(
   async (app, { routes }) => {
-    const service = new TasksService(createTasksRepository(app.database.db, app.database.read));
+    const service = new TasksService(createTasksRepository(app.database.db, app.database.read), app.versioned);
     app.decorate('tasksService', service);
     if (routes) await app.register(tasksRoutes, { service });
   },
-  { name: 'tasks', dependencies: ['auth-core'] },
+  { name: 'tasks', dependencies: ['auth-core', 'cache'] },
 );

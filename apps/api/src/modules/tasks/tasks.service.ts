@@ -9,6 +9,7 @@ import type {
   UpdateTaskBody,
 } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
+import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import { assertAccess, listOwner, type Actor } from '../../shared/access.js';
 import { fieldError, notFound } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
@@ -52,11 +53,14 @@ const filterOf = (ownerId: string, query: ExportTasksQuery): TaskFilter => ({
 const DAYS = 30;
 
 export class TasksService {
-  constructor(private readonly tasks: TasksRepository) {}
+  constructor(
+    private readonly tasks: TasksRepository,
+    private readonly cached: VersionedCache,
+  ) {}
 
   /** `leadId` is set only by the leads module, for a follow-up task on a lead the actor may work. */
   async create(actor: Actor, body: CreateTaskBody, leadId: string | null = null): Promise<TaskRow> {
-    return this.tasks.insert({
+    const task = await this.tasks.insert({
       id: uuidv7(),
       ownerId: actor.id,
       leadId,
@@ -67,6 +71,8 @@ export class TasksService {
       dueDate: body.dueDate ? new Date(body.dueDate) : null,
       ...completion(null, body.status),
     });
+    await this.cached.bump(scopes.tasksOf(actor.id));
+    return task;
   }
 
   async get(actor: Actor, id: string): Promise<TaskRow> {
@@ -84,12 +90,14 @@ export class TasksService {
       ...completion(current.status, body.status),
     });
     if (!updated) throw notFound('Task');
+    await this.cached.bump(scopes.tasksOf(current.ownerId));
     return updated;
   }
 
   async delete(actor: Actor, id: string): Promise<void> {
-    assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'write', 'Task');
+    const current = assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'write', 'Task');
     if (!(await this.tasks.delete(id))) throw notFound('Task');
+    await this.cached.bump(scopes.tasksOf(current.ownerId));
   }
 
   async list(actor: Actor, query: ListTasksQuery) {
@@ -105,11 +113,19 @@ export class TasksService {
   }
 
   async bulk(actor: Actor, body: BulkTaskBody): Promise<number> {
-    return this.tasks.bulk(actor.id, [...new Set(body.ids)], body.action);
+    const changed = await this.tasks.bulk(actor.id, [...new Set(body.ids)], body.action);
+    await this.cached.bump(scopes.tasksOf(actor.id));
+    return changed;
   }
 
+  /** Cached per owner until their tasks change (or a minute passes: overdue counts move with time). */
   async stats(actor: Actor, ownerIdParam?: string): Promise<TaskStats> {
     const ownerId = listOwner(actor, ownerIdParam);
+    const today = new Date().toISOString().slice(0, 10);
+    return this.cached.read(scopes.tasksOf(ownerId), `stats:${today}`, () => this.computeStats(ownerId));
+  }
+
+  private async computeStats(ownerId: string): Promise<TaskStats> {
     const { totals, perDay } = await this.tasks.stats(ownerId);
     const counts = new Map(perDay.map((d) => [d.date, d.count]));
     const today = new Date();
