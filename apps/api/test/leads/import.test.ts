@@ -55,6 +55,12 @@ function interceptLeadBatches(app: FastifyInstance, before: (call: number, rows:
   return { sizes };
 }
 
+/** Whether a batch holds the last row of `leadFile(count, from)`: the batch written after the answer. */
+function holdsLastRowOf(count: number, from: number) {
+  const last = phones(count, from)[count - 1];
+  return (rows: LeadBatch) => rows.some((r) => r.phone === last);
+}
+
 const countBy = (leads: Lead[]) =>
   leads.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.agentId!]: (acc[l.agentId!] ?? 0) + 1 }), {});
 
@@ -265,11 +271,6 @@ describe('POST /api/v1/lead-imports', () => {
       return failed.error!;
     };
 
-    const holdsLastRow = (rows: LeadBatch, count: number, from: number) => {
-      const last = phones(count, from)[count - 1];
-      return rows.some((r) => r.phone === last);
-    };
-
     it('writes no import, lead or assignment when an early batch fails, says so, and keeps no file', async () => {
       const admin = await createUser(ctx.app, 'admin');
       await createAgent(ctx.app, admin, { name: 'A' });
@@ -295,8 +296,9 @@ describe('POST /api/v1/lead-imports', () => {
     it('rolls everything back and shows the import as failed when the last batch fails after the answer', async () => {
       const admin = await createUser(ctx.app, 'admin');
       await createAgent(ctx.app, admin);
+      const holdsLastRow = holdsLastRowOf(LARGE, 50_000);
       const batches = interceptLeadBatches(ctx.app, async (_call, rows) => {
-        if (holdsLastRow(rows, LARGE, 50_000)) throw new Error('the disk is full');
+        if (holdsLastRow(rows)) throw new Error('the disk is full');
       });
       const res = await upload(ctx.app, admin, leadFile(LARGE, 50_000));
       expect(res.statusCode, res.body).toBe(202);
@@ -338,9 +340,9 @@ describe('POST /api/v1/lead-imports', () => {
       const gate = new Promise<void>((resolve) => (release = resolve));
       let reached!: () => void;
       const atLastBatch = new Promise<void>((resolve) => (reached = resolve));
-      const lastPhone = phones(LARGE, 80_000)[LARGE - 1];
+      const holdsLastRow = holdsLastRowOf(LARGE, 80_000);
       const batches = interceptLeadBatches(ctx.app, async (_call, rows) => {
-        if (rows.some((r) => r.phone === lastPhone)) {
+        if (holdsLastRow(rows)) {
           reached();
           await gate; // hold the import before its last batch
         }
