@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm run test:services`: the API against real servers it starts itself (redis-server from
-// Debian's package, which .ci/run installs). Not part of `npm test`, which needs nothing installed.
+// `npm run test:services`: the API against real servers it starts itself and stops mid-test
+// (redis-server, rabbitmq-server and PostgreSQL from Debian's packages, which .ci/run installs).
+// Not part of `npm test`, which needs nothing installed.
 export default defineConfig({
   test: {
     name: 'services',

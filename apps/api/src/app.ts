@@ -7,6 +7,8 @@ import { genReqId, loggerOptions } from './infra/logger/logger.js';
 import dbPlugin from './infra/db/db.plugin.js';
 import metricsPlugin from './infra/metrics/metrics.plugin.js';
 import cachePlugin from './infra/cache/cache.plugin.js';
+import resiliencePlugin from './infra/resilience/resilience.plugin.js';
+import eventsPlugin from './infra/events/events.plugin.js';
 import securityPlugin from './infra/http/security.plugin.js';
 import errorsPlugin from './infra/http/errors.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
@@ -18,6 +20,7 @@ import authModule from './modules/auth/index.js';
 import tasksModule from './modules/tasks/index.js';
 import agentsModule from './modules/agents/index.js';
 import leadsModule from './modules/leads/index.js';
+import liveEventsModule from './modules/events/index.js';
 import webModule from './modules/web/index.js';
 import { version } from './version.js';
 
@@ -67,7 +70,9 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
   await app.register(securityPlugin);
   await app.register(dbPlugin, { handle: database });
   await app.register(metricsPlugin);
+  await app.register(resiliencePlugin);
   await app.register(cachePlugin);
+  await app.register(eventsPlugin);
   await app.register(rateLimitPlugin);
   await app.register(docsModule);
 
@@ -79,6 +84,7 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
   await app.register(tasksModule, { routes: config.services.has('tasks') });
   if (config.services.has('agents')) await app.register(agentsModule);
   if (config.services.has('leads')) await app.register(leadsModule);
+  await app.register(liveEventsModule);
 
   // The web app, when it has been built (npm start builds it)
   await app.register(webModule, { root: webRoot });

@@ -7,6 +7,7 @@ import { openDatabase } from './infra/db/client.js';
 import { createUsersRepository } from './modules/users/users.repository.js';
 import { UsersService } from './modules/users/users.service.js';
 import { AppError } from './shared/errors.js';
+import { recordEvents } from './infra/events/events.js';
 
 const usage = `Usage: npm run cli -- <command>
 
@@ -68,6 +69,8 @@ async function main(argv: string[]) {
         revokeSessions: async () => [],
         announceRevoked: async () => {},
         defaultPhoneRegion: config.defaultPhoneRegion,
+        // Events land in the outbox; a running server's relay publishes them.
+        events: { record: recordEvents, committed: () => {} },
       });
       const user = await service.create(input.data);
       console.log(`Created admin ${user.email} (${user.id}).`);

@@ -38,6 +38,10 @@ const schema = z
       .string()
       .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
       .optional(),
+    AMQP_URL: z
+      .string()
+      .regex(/^amqps?:\/\//, 'expected amqp://… or amqps://…')
+      .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
     JWT_PRIVATE_KEY: z
       .string()
@@ -76,6 +80,7 @@ const schema = z
       .default('all')
       .transform((v) => (v === 'all' ? [...services] : v.split(',').map((s) => s.trim())))
       .pipe(z.array(z.enum(services)).min(1)),
+    MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(8_000).default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -141,6 +146,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     redisUrl: e.REDIS_URL ?? null,
+    amqpUrl: e.AMQP_URL ?? null,
     rateLimit: { authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN, apiPerMinute: e.RATE_LIMIT_API_PER_MIN },
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION ?? null,
     metricsToken: e.METRICS_TOKEN ?? null,
@@ -148,6 +154,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     services: new Set<ServiceName>(e.SERVICES),
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

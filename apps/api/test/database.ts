@@ -41,6 +41,9 @@ async function open(): Promise<DatabaseHandle> {
 
 export async function resetDatabase(handle: DatabaseHandle) {
   await handle.db.execute(
-    sql`truncate table assignments, leads, lead_imports, tasks, sessions, users restart identity cascade`,
+    sql`truncate table outbox, activity, assignments, leads, lead_imports, tasks, sessions, users restart identity cascade`,
   );
 }
+
+/** The rows of a raw `execute` result: node-postgres answers `{ rows }`, PGlite through Drizzle too, older shapes an array. */
+export const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];

@@ -33,6 +33,8 @@ beforeAll(async () => {
   // The app's CSP (script-src 'self') refuses axe's injected script; only this context bypasses it.
   open = await openPage(browser, baseUrl, { bypassCSP: true });
   page = open.page;
+  // The live event stream stays open for as long as a page is, so the network would never be idle.
+  await page.route('**/api/v1/events/stream', (route) => route.abort());
 });
 afterAll(async () => {
   await browser?.close();

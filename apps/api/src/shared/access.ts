@@ -6,6 +6,8 @@ export interface Actor {
   id: string;
   role: Role;
   sessionId: string;
+  /** The browser tab making the request (X-Client-Id), carried into the events it causes. */
+  source?: string | null;
 }
 
 export type AccessMode = 'read' | 'write';

@@ -62,6 +62,15 @@ describe('operations', () => {
       }
     });
 
+    it('/health names each dependency with its kind, the outbox backlog, and every circuit breaker’s state', async () => {
+      const body = (await ctx.app.inject({ method: 'GET', url: '/health' })).json();
+      expect(body.services.database.kind).toBe(ctx.app.database.kind);
+      expect(body.services.cache).toMatchObject({ status: 'up', kind: 'memory' });
+      expect(body.services.events).toMatchObject({ status: 'up', kind: 'in-process', backlog: expect.any(Number) });
+      expect(body.breakers.events).toBe('closed');
+      if (ctx.app.database.kind === 'postgres') expect(body.breakers.database).toBe('closed');
+    });
+
     it('/health answers 200 healthy with version, uptime, services and memory', async () => {
       const res = await ctx.app.inject({ method: 'GET', url: '/health' });
       expect(res.statusCode).toBe(200);

@@ -197,6 +197,18 @@ describe('/metrics without METRICS_TOKEN', () => {
     }
   });
 
+  it('exports the outbox backlog, each circuit breaker’s state and the open event streams', async () => {
+    await ctx.app.database.db.transaction((tx) =>
+      ctx.app.events.record(tx, [{ topic: 'task.deleted', data: { id: 'x' }, audience: [] }]),
+    );
+    const before = await scrape(ctx.app);
+    expect(valueOf(before, 'outbox_backlog')).toBeGreaterThanOrEqual(1);
+    expect(valueOf(before, 'circuit_breaker_state', { name: 'events' })).toBe(0);
+    expect(before.some((s) => s.name === 'sse_connections')).toBe(true);
+    await ctx.app.events.flush();
+    expect(valueOf(await scrape(ctx.app), 'outbox_backlog')).toBe(0);
+  });
+
   it('exports the pool gauges exactly when the database is a node-postgres pool (none on PGlite)', async () => {
     const names = new Set((await scrape(ctx.app)).map((s) => s.name));
     const pooled = ctx.app.database.kind === 'postgres';

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
 import { Spinner } from '../components/states';
 import { signOut } from '../features/auth/api/session-actions';
+import { useLiveUpdates } from '../lib/use-live-updates';
 import { useOnline } from '../lib/use-online';
 import { useSession } from '../lib/session';
 
@@ -16,13 +17,15 @@ const links = [
   { to: '/settings', label: 'Settings', roles: null },
 ] as const;
 
-/** The signed-in frame: navigation for the user's role, the offline banner, and the page. */
+/** The signed-in frame: navigation for the user's role, the offline banner, live updates, and the page. */
 export function AppShell() {
   const session = useSession();
   const location = useLocation();
   const online = useOnline();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [location.pathname]);
+  // Live updates from the server for as long as the user is signed in here.
+  useLiveUpdates();
 
   if (session.status === 'loading') return <Spinner label="Opening Crewdesk…" />;
   if (session.status === 'anonymous') {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deferred, json, problem, stubFetch, testUser } from '../../test/utils';
 import { api, ApiError, authRequest } from './api';
+import { CLIENT_ID } from './client-id';
 import { getAccessToken, sessionStore, setAccessToken } from './session';
 
 const user = testUser;
@@ -95,5 +96,25 @@ describe('the access token refresh', () => {
     });
     expect(requests[0]?.authorization).toBe('Bearer old-token');
     expect(requests[0]?.url.search).toBe('?q=call');
+  });
+});
+
+describe('the tab id', () => {
+  it('sends the same X-Client-Id, 8–64 URL-safe characters, with every request, refreshes and auth calls included', async () => {
+    const { fetchMock } = stubFetch((req) =>
+      req.path === '/api/v1/auth/refresh'
+        ? json(200, { accessToken: 'new-token', expiresIn: 900 })
+        : req.authorization === 'Bearer new-token' || req.path === '/api/v1/auth/login'
+          ? json(200, {})
+          : problem(401, 'Unauthorized'),
+    );
+
+    await api('/api/v1/tasks');
+    await authRequest('/api/v1/auth/login', { email: 'a@example.com', password: 'x' });
+
+    const ids = fetchMock.mock.calls.map(([, init]) => new Headers(init?.headers).get('x-client-id'));
+    expect(ids).toHaveLength(4);
+    expect(new Set(ids)).toEqual(new Set([CLIENT_ID]));
+    expect(CLIENT_ID).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
   });
 });

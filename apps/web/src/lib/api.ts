@@ -1,4 +1,5 @@
 import type { Problem } from '@crewdesk/contracts';
+import { CLIENT_ID, CLIENT_ID_HEADER } from './client-id';
 import { forgetLocalData } from './local-data';
 import { getAccessToken, getTokenVersion, sessionStore, setAccessToken } from './session';
 
@@ -45,9 +46,12 @@ export function broadcast(message: AuthMessage) {
   channel?.postMessage(message);
 }
 
+/** Every request carries this tab's id, so the events it causes can be recognised as its own. */
 async function send(url: string, init: RequestInit): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set(CLIENT_ID_HEADER, CLIENT_ID);
   try {
-    return await fetch(url, { credentials: 'include', ...init });
+    return await fetch(url, { credentials: 'include', ...init, headers });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new NetworkError(err);
@@ -180,6 +184,7 @@ export async function uploadForm<T>(path: string, form: FormData, onProgress?: (
       const xhr = new XMLHttpRequest();
       xhr.open('POST', buildUrl(path));
       xhr.withCredentials = true;
+      xhr.setRequestHeader(CLIENT_ID_HEADER, CLIENT_ID);
       const token = getAccessToken();
       if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
       xhr.upload.onprogress = (e) => {

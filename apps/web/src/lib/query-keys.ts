@@ -4,3 +4,4 @@ export const statsKey = ['task-stats'] as const;
 export const agentsKey = ['agents'] as const;
 export const leadsKey = ['leads'] as const;
 export const importsKey = ['lead-imports'] as const;
+export const usersKey = ['users'] as const;

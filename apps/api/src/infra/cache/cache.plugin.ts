@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { countLookups, createMemoryCache, type Cache } from './cache.js';
+import { createBreaker } from '../resilience/breakers.js';
 import { createRedisCache, createRedisClient } from './redis.js';
 import { VersionedCache } from './versioned.js';
 
@@ -18,12 +19,14 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const redis = app.config.redisUrl ? createRedisClient(app.config.redisUrl, app.log) : null;
-    const store = redis ? createRedisCache(redis) : createMemoryCache();
+    const store = redis
+      ? createRedisCache(redis, app.breakers.add('redis', createBreaker('redis', { timeoutMs: 500, resetMs: 2_000 })))
+      : createMemoryCache();
     const cache = countLookups(store, (result) => app.metrics.cacheRequests.inc({ result }));
     app.decorate('cache', cache);
     app.decorate('redis', redis);
     app.decorate('versioned', new VersionedCache(cache));
     app.addHook('onClose', () => cache.close());
   },
-  { name: 'cache', dependencies: ['metrics'] },
+  { name: 'cache', dependencies: ['metrics', 'resilience'] },
 );

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
+import { guarded, type Breaker } from '../resilience/breakers.js';
 import type { Cache } from './cache.js';
 
 /** Longest a cache command may take before the caller falls back (to the database, or no cache). */
@@ -30,16 +31,19 @@ export function createRedisClient(url: string, log: FastifyBaseLogger): Redis {
   return client;
 }
 
-/** The cache interface on Redis, so every replica sees the same values. Errors reach the caller. */
-export function createRedisCache(client: Redis): Cache {
+/**
+ * The cache interface on Redis, so every replica sees the same values. Calls go through the breaker:
+ * once Redis keeps failing they are refused at once, without a round trip. Errors reach the caller.
+ */
+export function createRedisCache(client: Redis, breaker: Breaker): Cache {
   return {
     kind: 'redis',
-    get: (key) => client.get(key),
+    get: (key) => guarded(breaker, () => client.get(key)),
     set: async (key, value, ttlSeconds) => {
-      await client.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      await guarded(breaker, () => client.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds))));
     },
     del: async (key) => {
-      await client.del(key);
+      await guarded(breaker, () => client.del(key));
     },
     close: async () => {
       await client.quit().catch(() => client.disconnect());

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import { createBreaker, guarded, type Breaker } from '../resilience/breakers.js';
 import * as schema from './schema/index.js';
 import { migratePglite, migratePostgres } from './migrate.js';
 
@@ -26,6 +27,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   close(): Promise<void>;
   pool?: pg.Pool;
+  /** Opens when connecting to PostgreSQL keeps failing, so requests fail fast instead of waiting. */
+  breaker?: Breaker;
 }
 
 export interface DatabaseOptions {
@@ -80,15 +83,49 @@ async function openPglite(dir: string | null): Promise<DatabaseHandle> {
   };
 }
 
+/**
+ * A pool whose connects go through a circuit breaker: while PostgreSQL is unreachable every query
+ * fails at once (the error handler answers 503 + Retry-After) instead of each waiting to connect,
+ * and a trial connect every few seconds finds it again. Queries on connected clients are untouched
+ * (statement_timeout bounds them).
+ */
+class GuardedPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    readonly breaker: Breaker,
+  ) {
+    super(config);
+  }
+
+  // pg.Pool calls connect(callback) itself (pool.query); drizzle's transactions call connect().
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): void;
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<pg.PoolClient> | void {
+    const connecting = guarded(this.breaker, () => super.connect());
+    if (!callback) return connecting;
+    connecting.then(
+      (client) => callback(undefined, client, (release) => client.release(release as boolean | Error | undefined)),
+      (err: Error) => callback(err, undefined, () => {}),
+    );
+  }
+}
+
 function createPool(url: string, size: number, log: Logger, name: string) {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: size,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: 15_000,
-    application_name: `crewdesk-${name}`,
-  });
+  const pool = new GuardedPool(
+    {
+      connectionString: url,
+      max: size,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 15_000,
+      application_name: `crewdesk-${name}`,
+    },
+    createBreaker(`database-${name}`, { timeoutMs: 0, resetMs: 3_000 }),
+  );
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.error({ err, pool: name }, 'idle database client failed'));
   return pool;
@@ -106,12 +143,15 @@ async function openPostgres(options: DatabaseOptions, log: Logger): Promise<Data
     db,
     read,
     pool,
+    breaker: pool.breaker,
     migrate: () => migratePostgres(url),
     ping: async () => {
       await db.execute(sql`select 1`);
     },
     close: async () => {
       await Promise.all([pool.end(), readPool?.end()]);
+      pool.breaker.shutdown();
+      readPool?.breaker.shutdown();
     },
   };
 }

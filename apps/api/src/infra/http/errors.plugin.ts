@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../../shared/db-errors.js';
 import { AppError, errorCodes, type ErrorCode, type FieldError } from '../../shared/errors.js';
 
 const where: Record<string, string> = {
@@ -88,6 +89,12 @@ export default fp(
         const code =
           (Object.keys(errorCodes) as ErrorCode[]).find((c) => errorCodes[c].status === status) ?? 'bad_request';
         return sendProblem(reply, code, err.message);
+      }
+      if (isDatabaseUnavailable(err)) {
+        request.log.warn({ err }, 'database unavailable');
+        return sendProblem(reply, 'unavailable', 'The database is unavailable; try again shortly', {
+          retryAfterSeconds: 5,
+        });
       }
       request.log.error({ err }, 'unhandled error');
       return sendProblem(reply, 'internal', 'The server could not complete the request');

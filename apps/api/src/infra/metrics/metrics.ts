@@ -45,14 +45,17 @@ export function createMetrics() {
     userSeen(id: string) {
       lastSeen.set(id, Date.now());
     },
+    counter<L extends string>(name: string, help: string, labelNames: L[]) {
+      return new Counter({ name, help, labelNames, registers: [registry] });
+    },
     /** Gauges read at scrape time, e.g. a connection pool's counters. */
-    gauge(name: string, help: string, read: () => number) {
+    gauge(name: string, help: string, read: () => number | Promise<number>) {
       new Gauge({
         name,
         help,
         registers: [registry],
-        collect() {
-          this.set(read());
+        async collect() {
+          this.set(await read());
         },
       });
     },

@@ -25,6 +25,7 @@ declare module 'fastify' {
   }
 }
 
+const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 export function bearerToken(request: FastifyRequest): string | null {
@@ -55,7 +56,8 @@ export default fp(
       const actor = await tokens.verify(token);
       if (!(await guard.isLive(actor.sessionId)))
         throw new AppError('unauthorized', 'Your session has ended; sign in again');
-      request.actor = actor;
+      const clientId = request.headers['x-client-id'];
+      request.actor = { ...actor, source: typeof clientId === 'string' && CLIENT_ID.test(clientId) ? clientId : null };
       request.log = request.log.child({ userId: actor.id });
     });
 

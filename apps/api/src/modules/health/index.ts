@@ -11,8 +11,10 @@ declare module 'fastify' {
 
 const check = z.object({
   status: z.enum(['up', 'down']),
+  kind: z.string().optional(),
   latencyMs: z.number().optional(),
   error: z.string().optional(),
+  backlog: z.number().optional(),
 });
 const ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.record(z.string(), check) });
 const health = z.object({
@@ -20,6 +22,7 @@ const health = z.object({
   version: z.string(),
   uptimeSeconds: z.number(),
   services: z.record(z.string(), check),
+  breakers: z.record(z.string(), z.enum(['closed', 'open', 'half-open'])),
   memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number() }),
 });
 
@@ -35,18 +38,32 @@ export default fp(
     const tags = ['health'];
 
     async function cache() {
+      const kind = app.cache.kind;
       try {
         await app.cache.get('health:probe');
-        return { status: 'up' as const };
+        return { status: 'up' as const, kind };
       } catch (err) {
-        return { status: 'down' as const, error: (err as Error).message };
+        return { status: 'down' as const, kind, error: (err as Error).message };
       }
+    }
+
+    /** The broker, and how many events wait in the outbox for it. */
+    async function events() {
+      const kind = app.events.broker.kind;
+      const backlog = await app.events.relay.backlog().catch(() => undefined);
+      return app.events.broker.connected()
+        ? { status: 'up' as const, kind, backlog }
+        : { status: 'down' as const, kind, backlog, error: 'not connected; events wait in the outbox' };
     }
 
     async function database() {
       const started = performance.now();
       try {
-        await app.database.ping();
+        // A database that hangs is as down as one that refuses: probes answer within a second.
+        await Promise.race([
+          app.database.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 1 s')), 1_000).unref()),
+        ]);
         return { status: 'up' as const, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
       } catch (err) {
         return { status: 'down' as const, error: (err as Error).message };
@@ -109,17 +126,19 @@ export default fp(
         },
       },
       async (_request, reply) => {
-        const db = await database();
+        const [db, cacheCheck, eventsCheck] = await Promise.all([database(), cache(), events()]);
         const mem = process.memoryUsage();
+        // Only the database is essential: without the cache or the broker requests still succeed.
         return reply.code(db.status === 'up' ? 200 : 503).send({
           status: db.status === 'up' ? 'healthy' : 'unhealthy',
           version: app.appVersion,
           uptimeSeconds: Math.round(process.uptime()),
-          services: { database: { ...db }, cache: await cache() },
+          services: { database: { ...db, kind: app.database.kind }, cache: cacheCheck, events: eventsCheck },
+          breakers: app.breakers.states(),
           memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
         });
       },
     );
   },
-  { name: 'health', dependencies: ['db', 'cache'] },
+  { name: 'health', dependencies: ['db', 'cache', 'events', 'resilience'] },
 );

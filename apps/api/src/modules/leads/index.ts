@@ -33,8 +33,9 @@ export default fp(
       checker: rowPool.checker,
       prepareChecker: rowPool.warm,
       log: app.log,
+      events: app.events,
     });
-    const service = new LeadsService(db, leads, app.tasksService, app.versioned);
+    const service = new LeadsService(db, leads, app.tasksService, app.versioned, app.events);
     app.decorate('leadImports', imports);
     app.decorate('leadsService', service);
     await prepareUploadDir(app.config.uploads.path);
@@ -44,5 +45,5 @@ export default fp(
     await app.register(leadImportsRoutes, { service: imports });
     await app.register(leadsRoutes, { service });
   },
-  { name: 'leads', dependencies: ['auth-core', 'tasks'] },
+  { name: 'leads', dependencies: ['auth-core', 'tasks', 'events'] },
 );

@@ -6,6 +6,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Cache } from '../../infra/cache/cache.js';
 import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
+import type { EventSink } from '../../infra/events/events.js';
 import type { Actor } from '../../shared/access.js';
 import { isUniqueViolation } from '../../shared/db-errors.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
@@ -75,6 +76,7 @@ export interface LeadImportDeps {
   checker: ChunkChecker;
   prepareChecker?: () => void;
   log: FastifyBaseLogger;
+  events: EventSink;
 }
 
 /** A file being checked against the rules and the existing leads, its leads dealt out as they come. */
@@ -292,9 +294,29 @@ export class LeadImportService {
           { totalRows, validRows, invalidRows, duplicateRows, errors, distribution, processedRows },
           tx,
         );
+        await this.deps.events.record(tx, [
+          {
+            topic: 'lead.import.completed',
+            data: { importId: id, filename: request.filename, totalRows, validRows, invalidRows, duplicateRows },
+            audience: [actor.id],
+            actorId: actor.id,
+            source: actor.source,
+          },
+          // Who got how many; the ids are the import's (GET /api/v1/leads?importId=…).
+          ...distribution
+            .filter((share) => share.count > 0)
+            .map((share) => ({
+              topic: 'lead.assigned' as const,
+              data: { count: share.count, reason: 'import', importId: id },
+              audience: [share.agentId],
+              actorId: actor.id,
+              source: actor.source,
+            })),
+        ]);
         await rename(upload.path, storedPath);
       })
       .then(async () => {
+        this.deps.events.committed();
         await this.deps.versioned.bump(scopes.leads);
         await this.deps.cache.del(`lead-import:${id}`).catch(() => {});
       })

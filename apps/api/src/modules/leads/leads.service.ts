@@ -10,6 +10,7 @@ import {
   type UpdateLeadBody,
 } from '@crewdesk/contracts';
 import type { Database } from '../../infra/db/client.js';
+import type { EventSink, NewEvent } from '../../infra/events/events.js';
 import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import { assertAccess, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
@@ -34,6 +35,26 @@ export function toLeadDto(row: LeadRow): Lead {
   };
 }
 
+/** Leads ids travel in the event up to this many; the count always. */
+const EVENT_LEAD_IDS = 100;
+
+/** Tells an agent that leads are now theirs. */
+export function assignedEvent(
+  actor: Actor,
+  agentId: string,
+  leadIds: string[],
+  reason: 'import' | 'reassign' | 'redistribute',
+  importId?: string,
+): NewEvent {
+  return {
+    topic: 'lead.assigned',
+    data: { count: leadIds.length, reason, importId, leadIds: leadIds.slice(0, EVENT_LEAD_IDS) },
+    audience: [agentId],
+    actorId: actor.id,
+    source: actor.source,
+  };
+}
+
 // Agents work their own leads; admins read and manage everyone's.
 const LEADS_POLICY = { admin: 'write' } as const;
 const agentOf = (lead: LeadRow) => lead.agentId;
@@ -45,6 +66,7 @@ export class LeadsService {
     private readonly leads: LeadsRepository,
     private readonly tasks: TasksService,
     private readonly cached: VersionedCache,
+    private readonly events: EventSink,
   ) {}
 
   /** An agent's list is always their own, whatever filter they send. */
@@ -73,10 +95,12 @@ export class LeadsService {
         if (actor.role !== 'admin') throw new AppError('forbidden', 'Only admins reassign leads');
         if (!(await this.leads.isActiveAgent(body.agentId, tx))) throw fieldError('agentId', 'Not an active agent');
         await this.leads.insertAssignments([{ leadId: id, agentId: body.agentId }], 'reassign', actor.id, tx);
+        await this.events.record(tx, [assignedEvent(actor, body.agentId, [id], 'reassign')]);
       }
       await this.leads.update(id, { status: body.status, notes: body.notes, agentId: body.agentId }, tx);
       return (await this.leads.findById(id, tx)) as LeadRow;
     });
+    this.events.committed();
     await this.cached.bump(scopes.leads);
     return updated;
   }
@@ -135,9 +159,16 @@ export class LeadsService {
         actor.id,
         tx,
       );
+      await this.events.record(
+        tx,
+        [...byAgent].map(([agentId, leadIds]) => assignedEvent(actor, agentId, leadIds, 'redistribute')),
+      );
       return { moved: ids.length, distribution: shares.filter((s) => s.count > 0) };
     });
-    if (result.moved > 0) await this.cached.bump(scopes.leads);
+    if (result.moved > 0) {
+      this.events.committed();
+      await this.cached.bump(scopes.leads);
+    }
     return result;
   }
 

@@ -12,9 +12,14 @@ declare module 'fastify' {
 /** Each user's own tasks: CRUD, search, bulk actions, stats, export. */
 export default fp<{ routes: boolean }>(
   async (app, { routes }) => {
-    const service = new TasksService(createTasksRepository(app.database.db, app.database.read), app.versioned);
+    const service = new TasksService(
+      app.database.db,
+      createTasksRepository(app.database.db, app.database.read),
+      app.versioned,
+      app.events,
+    );
     app.decorate('tasksService', service);
     if (routes) await app.register(tasksRoutes, { service });
   },
-  { name: 'tasks', dependencies: ['auth-core', 'cache'] },
+  { name: 'tasks', dependencies: ['auth-core', 'cache', 'events'] },
 );

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { Database } from '../../infra/db/client.js';
+import type { Database, Executor } from '../../infra/db/client.js';
 import { tasks } from '../../infra/db/schema/index.js';
 import type { CursorValue } from '../../shared/pagination.js';
 
@@ -142,13 +142,13 @@ export function createTasksRepository(db: Database, read: Database) {
 
     findById: async (id: string): Promise<TaskRow | undefined> => (await byId.execute({ id }))[0],
 
-    async insert(row: NewTaskRow): Promise<TaskRow> {
-      const [created] = await db.insert(tasks).values(row).returning(columns);
+    async insert(row: NewTaskRow, ex: Executor = db): Promise<TaskRow> {
+      const [created] = await ex.insert(tasks).values(row).returning(columns);
       return created as TaskRow;
     },
 
-    async update(id: string, patch: Partial<NewTaskRow>): Promise<TaskRow | undefined> {
-      const [updated] = await db
+    async update(id: string, patch: Partial<NewTaskRow>, ex: Executor = db): Promise<TaskRow | undefined> {
+      const [updated] = await ex
         .update(tasks)
         .set({ ...patch, updatedAt: sql`now()` })
         .where(eq(tasks.id, id))
@@ -156,8 +156,8 @@ export function createTasksRepository(db: Database, read: Database) {
       return updated;
     },
 
-    async delete(id: string): Promise<boolean> {
-      const rows = await db.delete(tasks).where(eq(tasks.id, id)).returning({ id: tasks.id });
+    async delete(id: string, ex: Executor = db): Promise<boolean> {
+      const rows = await ex.delete(tasks).where(eq(tasks.id, id)).returning({ id: tasks.id });
       return rows.length > 0;
     },
 
@@ -196,14 +196,19 @@ export function createTasksRepository(db: Database, read: Database) {
         .limit(size);
     },
 
-    /** Only the owner's tasks among `ids` change; others' ids are silently not counted. */
-    async bulk(ownerId: string, ids: string[], action: 'complete' | 'reopen' | 'delete'): Promise<number> {
+    /** Only the owner's tasks among `ids` change; others' ids are silently left out. Returns the changed. */
+    async bulk(
+      ownerId: string,
+      ids: string[],
+      action: 'complete' | 'reopen' | 'delete',
+      ex: Executor = db,
+    ): Promise<TaskRow[]> {
       const mine = and(eq(tasks.ownerId, ownerId), inArray(tasks.id, ids));
       if (action === 'delete') {
-        return (await db.delete(tasks).where(mine).returning({ id: tasks.id })).length;
+        return ex.delete(tasks).where(mine).returning(columns);
       }
       const completing = action === 'complete';
-      const rows = await db
+      return ex
         .update(tasks)
         .set({
           status: completing ? 'completed' : 'pending',
@@ -211,8 +216,7 @@ export function createTasksRepository(db: Database, read: Database) {
           updatedAt: sql`now()`,
         })
         .where(and(mine, eq(tasks.status, completing ? 'pending' : 'completed')))
-        .returning({ id: tasks.id });
-      return rows.length;
+        .returning(columns);
     },
 
     async stats(ownerId: string) {

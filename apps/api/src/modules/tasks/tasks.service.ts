@@ -10,6 +10,8 @@ import type {
 } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
+import type { Database, Executor } from '../../infra/db/client.js';
+import type { EventSink, NewEvent } from '../../infra/events/events.js';
 import { assertAccess, listOwner, type Actor } from '../../shared/access.js';
 import { fieldError, notFound } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
@@ -52,27 +54,62 @@ const filterOf = (ownerId: string, query: ExportTasksQuery): TaskFilter => ({
 
 const DAYS = 30;
 
+/** The event a task change publishes to its owner: completed, when that is what changed. */
+function taskEvent(
+  actor: Actor,
+  topic: 'task.created' | 'task.updated' | 'task.completed' | 'task.deleted',
+  task: TaskRow,
+): NewEvent {
+  return {
+    topic,
+    data: topic === 'task.deleted' ? { id: task.id } : { task: toTaskDto(task) },
+    audience: [task.ownerId],
+    actorId: actor.id,
+    source: actor.source,
+  };
+}
+const becameCompleted = (before: TaskRow['status'] | null, after: TaskRow) =>
+  after.status === 'completed' && before !== 'completed';
+
 export class TasksService {
   constructor(
+    private readonly db: Database,
     private readonly tasks: TasksRepository,
     private readonly cached: VersionedCache,
+    private readonly events: EventSink,
   ) {}
+
+  /** A write and its events in one transaction; after the commit, the caches and the relay hear of it. */
+  private async write<T>(ownerId: string, change: (tx: Executor) => Promise<{ result: T; events: NewEvent[] }>) {
+    const result = await this.db.transaction(async (tx) => {
+      const { result, events } = await change(tx);
+      await this.events.record(tx, events);
+      return result;
+    });
+    this.events.committed();
+    await this.cached.bump(scopes.tasksOf(ownerId));
+    return result;
+  }
 
   /** `leadId` is set only by the leads module, for a follow-up task on a lead the actor may work. */
   async create(actor: Actor, body: CreateTaskBody, leadId: string | null = null): Promise<TaskRow> {
-    const task = await this.tasks.insert({
-      id: uuidv7(),
-      ownerId: actor.id,
-      leadId,
-      title: body.title,
-      description: body.description,
-      status: body.status,
-      priority: body.priority,
-      dueDate: body.dueDate ? new Date(body.dueDate) : null,
-      ...completion(null, body.status),
+    return this.write(actor.id, async (tx) => {
+      const task = await this.tasks.insert(
+        {
+          id: uuidv7(),
+          ownerId: actor.id,
+          leadId,
+          title: body.title,
+          description: body.description,
+          status: body.status,
+          priority: body.priority,
+          dueDate: body.dueDate ? new Date(body.dueDate) : null,
+          ...completion(null, body.status),
+        },
+        tx,
+      );
+      return { result: task, events: [taskEvent(actor, 'task.created', task)] };
     });
-    await this.cached.bump(scopes.tasksOf(actor.id));
-    return task;
   }
 
   async get(actor: Actor, id: string): Promise<TaskRow> {
@@ -81,23 +118,31 @@ export class TasksService {
 
   async update(actor: Actor, id: string, body: ReplaceTaskBody | UpdateTaskBody): Promise<TaskRow> {
     const current = assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'write', 'Task');
-    const updated = await this.tasks.update(id, {
-      title: body.title,
-      description: body.description,
-      status: body.status,
-      priority: body.priority,
-      dueDate: body.dueDate === undefined ? undefined : body.dueDate === null ? null : new Date(body.dueDate),
-      ...completion(current.status, body.status),
+    return this.write(current.ownerId, async (tx) => {
+      const updated = await this.tasks.update(
+        id,
+        {
+          title: body.title,
+          description: body.description,
+          status: body.status,
+          priority: body.priority,
+          dueDate: body.dueDate === undefined ? undefined : body.dueDate === null ? null : new Date(body.dueDate),
+          ...completion(current.status, body.status),
+        },
+        tx,
+      );
+      if (!updated) throw notFound('Task');
+      const topic = becameCompleted(current.status, updated) ? 'task.completed' : 'task.updated';
+      return { result: updated, events: [taskEvent(actor, topic, updated)] };
     });
-    if (!updated) throw notFound('Task');
-    await this.cached.bump(scopes.tasksOf(current.ownerId));
-    return updated;
   }
 
   async delete(actor: Actor, id: string): Promise<void> {
     const current = assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'write', 'Task');
-    if (!(await this.tasks.delete(id))) throw notFound('Task');
-    await this.cached.bump(scopes.tasksOf(current.ownerId));
+    await this.write(current.ownerId, async (tx) => {
+      if (!(await this.tasks.delete(id, tx))) throw notFound('Task');
+      return { result: undefined, events: [taskEvent(actor, 'task.deleted', current)] };
+    });
   }
 
   async list(actor: Actor, query: ListTasksQuery) {
@@ -113,9 +158,13 @@ export class TasksService {
   }
 
   async bulk(actor: Actor, body: BulkTaskBody): Promise<number> {
-    const changed = await this.tasks.bulk(actor.id, [...new Set(body.ids)], body.action);
-    await this.cached.bump(scopes.tasksOf(actor.id));
-    return changed;
+    const topic = ({ complete: 'task.completed', reopen: 'task.updated', delete: 'task.deleted' } as const)[
+      body.action
+    ];
+    return this.write(actor.id, async (tx) => {
+      const changed = await this.tasks.bulk(actor.id, [...new Set(body.ids)], body.action, tx);
+      return { result: changed.length, events: changed.map((task) => taskEvent(actor, topic, task)) };
+    });
   }
 
   /** Cached per owner until their tasks change (or a minute passes: overdue counts move with time). */

@@ -20,10 +20,11 @@ export default fp<{ routes: boolean }>(
       revokeSessions: (userId, tx, exceptId) => app.sessions.revokeAllForUser(userId, exceptId, tx),
       announceRevoked: (ids) => app.sessionGuard.markRevoked(ids),
       defaultPhoneRegion: app.config.defaultPhoneRegion,
+      events: app.events,
     });
     app.decorate('usersRepository', repository);
     app.decorate('usersService', service);
     if (routes) await app.register(usersRoutes, { service });
   },
-  { name: 'users', dependencies: ['auth-core'] },
+  { name: 'users', dependencies: ['auth-core', 'events'] },
 );

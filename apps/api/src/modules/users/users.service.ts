@@ -1,6 +1,7 @@
 import type { CreateUserBody, ListUsersQuery, UpdateMeBody, UpdateUserBody, User } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import type { Database, Executor } from '../../infra/db/client.js';
+import type { EventSink } from '../../infra/events/events.js';
 import type { Actor } from '../../shared/access.js';
 import { isUniqueViolation } from '../../shared/db-errors.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
@@ -18,6 +19,7 @@ export interface UsersServiceDeps {
   /** Tells every request path about revocations once they are committed. */
   announceRevoked: (sessionIds: string[]) => Promise<void>;
   defaultPhoneRegion: string | null;
+  events: EventSink;
 }
 
 export function toUserDto(row: UserRow): User {
@@ -117,8 +119,14 @@ export class UsersService {
         (patch.role !== undefined && patch.role !== current.role) || deactivating || passwordHash
           ? await this.deps.revokeSessions(id, tx)
           : [];
+      if (deactivating) {
+        await this.deps.events.record(tx, [
+          { topic: 'user.deactivated', data: { userId: id, role: current.role }, audience: [id] },
+        ]);
+      }
       return { updated, revoked };
     });
+    this.deps.events.committed();
     await this.deps.announceRevoked(revoked);
     return updated;
   }

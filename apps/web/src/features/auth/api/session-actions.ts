@@ -1,5 +1,6 @@
 import type { AuthResponse, LoginBody, RegisterBody, SetupBody, User } from '@crewdesk/contracts';
 import { api, API_URL, authRequest, broadcast, NetworkError, refreshAccessToken } from '../../../lib/api';
+import { CLIENT_ID, CLIENT_ID_HEADER } from '../../../lib/client-id';
 import { forgetLocalData } from '../../../lib/local-data';
 import { getAccessToken, sessionStore, setAccessToken } from '../../../lib/session';
 
@@ -41,7 +42,7 @@ export async function signOut(everywhere = false) {
       await fetch(`${API_URL}/api/v1/auth/logout`, {
         method: 'POST',
         credentials: 'include',
-        headers: token ? { authorization: `Bearer ${token}` } : {},
+        headers: { [CLIENT_ID_HEADER]: CLIENT_ID, ...(token ? { authorization: `Bearer ${token}` } : {}) },
       });
   } catch {
     // Signing out locally still matters when the server cannot be reached.

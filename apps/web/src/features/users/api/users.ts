@@ -1,8 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateUserBody, Role, UpdateUserBody, User } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
-
-const usersKey = ['users'] as const;
+import { usersKey } from '../../../lib/query-keys';
 
 export function useUsers(filters: { q?: string; role?: Role }) {
   return useInfiniteQuery({

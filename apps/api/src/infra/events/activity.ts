@@ -1,0 +1,24 @@
+import type { Database } from '../db/client.js';
+import { activity } from '../db/schema/index.js';
+import type { DomainEvent } from './events.js';
+
+/**
+ * The activity consumer: records each event once in the activity log. The event id is the primary
+ * key, so a repeated delivery changes nothing; it reports whether this delivery was the first.
+ */
+export function activityConsumer(db: Database, onRecorded?: (event: DomainEvent, first: boolean) => void) {
+  return async (event: DomainEvent) => {
+    const inserted = await db
+      .insert(activity)
+      .values({
+        eventId: event.id,
+        topic: event.topic,
+        actorId: event.actorId,
+        payload: event.data,
+        occurredAt: new Date(event.occurredAt),
+      })
+      .onConflictDoNothing({ target: activity.eventId })
+      .returning({ id: activity.eventId });
+    onRecorded?.(event, inserted.length > 0);
+  };
+}
