@@ -71,6 +71,7 @@ async function main(argv: string[]) {
         defaultPhoneRegion: config.defaultPhoneRegion,
         // Events land in the outbox; a running server's relay publishes them.
         events: { record: recordEvents, committed: () => {} },
+        renamed: async () => {}, // creates only
       });
       const user = await service.create(input.data);
       console.log(`Created admin ${user.email} (${user.id}).`);

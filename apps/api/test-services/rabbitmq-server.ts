@@ -124,6 +124,17 @@ export class RabbitServer {
     }
   }
 
+  /** Runs rabbitmqctl against the running node (e.g. `add_vhost`), resolving with its output. */
+  async ctl(args: string[]): Promise<string> {
+    if (!this.node || !this.dir) throw new Error(`RabbitMQ node ${this.nodeName} is not running`);
+    return run(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', this.nodeName, ...args], {
+      env: this.env(this.dir),
+      cwd: this.dir,
+      user: this.user,
+      timeoutMs: 30_000,
+    });
+  }
+
   /** The tail of the node's log file. */
   log(): string {
     return logTail(this.logFile);

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../test/database.js';
+import { openStream } from '../test/events/stream-client.js';
 import { createTestApp, createUser } from '../test/helper.js';
 import { RabbitServer } from './rabbitmq-server.js';
 import { freePort } from './redis-server.js';
@@ -68,6 +69,34 @@ describe('RabbitMQ (AMQP_URL) with a real node', () => {
       const c = await counts();
       return c.events >= 2 && c.unpublished === 0 && c.missing === 0;
     }, 15_000);
+  });
+
+  it('fans live events out across processes: a stream on one receives a change made through the other', async () => {
+    await a.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(a.server.address() as { port: number }).port}`;
+    const user = await createUser(a, 'member');
+    const stream = await openStream(base, user);
+    try {
+      expect((await stream.next())?.event).toBe('ready');
+      const started = Date.now();
+      const res = await b.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: { ...user.auth, 'x-client-id': 'phone-tab-1' },
+        payload: { title: 'made on the other replica' },
+      });
+      expect(res.statusCode).toBe(201);
+      const frame = await stream.next(10_000);
+      expect(frame?.event).toBe('task.created');
+      expect(JSON.parse(frame!.data!)).toMatchObject({
+        source: 'phone-tab-1',
+        topic: 'task.created',
+        data: { task: { id: res.json().id, title: 'made on the other replica' } },
+      });
+      console.log(`rabbitmq fan-out: event from process b reached a stream on process a in ${Date.now() - started} ms`);
+    } finally {
+      stream.close();
+    }
   });
 
   it('keeps writes succeeding while RabbitMQ is down, and delivers every event exactly once after it restarts', async () => {

@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { scopes } from '../src/infra/cache/versioned.js';
 import { REFRESH_COOKIE } from '../src/modules/auth/auth.routes.js';
 import { resetDatabase, testDatabase } from './database.js';
+import { closeServices, resetServices, testServices } from './services.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -17,6 +18,7 @@ export function testConfig(env: Record<string, string> = {}) {
     // Suites sign in hundreds of times a minute from one address; the limits get their own tests.
     RATE_LIMIT_AUTH_PER_MIN: '100000',
     RATE_LIMIT_API_PER_MIN: '100000',
+    ...testServices(),
     ...env,
   });
 }
@@ -35,11 +37,13 @@ export function useTestApp(env: Record<string, string> = {}) {
   });
   beforeEach(async () => {
     await resetDatabase(await testDatabase());
+    await resetServices();
     // Cached answers describe rows the reset just removed.
     await ctx.app.versioned.bump(scopes.leads);
   });
   afterAll(async () => {
     await ctx.app?.close();
+    await closeServices();
   });
   return ctx;
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ declare module 'vitest' {
 }
 
 interface Server {
+  name: string;
   url: string;
   stdout: string;
   child: ChildProcess;
@@ -63,7 +64,7 @@ async function startServer(name: string, env: Record<string, string>): Promise<S
       ...env,
     },
   });
-  const server: Server = { url: `http://localhost:${port}`, stdout: '', child, dataDir };
+  const server: Server = { name, url: `http://localhost:${port}`, stdout: '', child, dataDir };
   child.stdout?.on('data', (chunk: Buffer) => (server.stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name} server] ${chunk.toString()}`));
 
@@ -93,6 +94,9 @@ async function stopServer(server: Server) {
     clearTimeout(timer);
   }
   rmSync(server.dataDir, { recursive: true, force: true });
+  // Its warnings and errors, for a failed run to be read afterwards (.ci/run keeps test-results/).
+  mkdirSync(join(REPO_ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(REPO_ROOT, 'test-results', `e2e-${server.name}-server.log`), server.stdout);
 }
 
 export default async function setup(project: TestProject) {
@@ -104,6 +108,7 @@ export default async function setup(project: TestProject) {
   }
   // Screenshots from an earlier run must not be mistaken for this one's.
   rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
+  rmSync(join(REPO_ROOT, 'test-results/failures'), { recursive: true, force: true });
   // The server serves apps/web/dist; build it when it is missing or older than its sources.
   execFileSync(process.execPath, ['scripts/ensure-web-build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
 

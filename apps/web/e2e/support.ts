@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Debian's Chromium, installed by .ci/run with apt; the suite never downloads a browser. */
@@ -35,9 +35,14 @@ export interface OpenPage {
   cspViolations: string[];
 }
 
+/** Pages opened by this test file and still open, for evidence after a failure. */
+const openedPages = new Set<Page>();
+
 export async function openPage(browser: Browser, baseURL: string, options: BrowserContextOptions = {}) {
   const context = await browser.newContext({ baseURL, viewport: DESKTOP, locale: 'en-US', ...options });
   const page = await context.newPage();
+  openedPages.add(page);
+  page.once('close', () => openedPages.delete(page));
   const cspViolations: string[] = [];
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -209,4 +214,26 @@ export async function checkPage(
   await page.emulateMedia({ colorScheme: 'light' });
   await screenshotBoth(page, name, ready, sizes);
   expect(found, `serious or critical problems on ${name}`).toEqual([]);
+}
+
+/**
+ * After a failed test, keeps what each open page showed: a screenshot and its visible text under
+ * test-results/failures/ (.ci/run copies them), so a failure on CI can be read afterwards.
+ */
+export function keepEvidenceOnFailure() {
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail') return;
+    const dir = join(REPO_ROOT, 'test-results/failures');
+    mkdirSync(dir, { recursive: true });
+    const slug = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    for (const [i, page] of [...openedPages].entries()) {
+      if (page.isClosed()) continue;
+      await page.screenshot({ path: join(dir, `${slug}-${i}.png`), fullPage: true }).catch(() => {});
+      const text = await page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch((err: Error) => `(no text: ${err.message})`);
+      writeFileSync(join(dir, `${slug}-${i}.txt`), `${page.url()}\n\n${text}`);
+    }
+  });
 }

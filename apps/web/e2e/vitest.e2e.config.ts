@@ -10,6 +10,7 @@ export default defineConfig({
     root: fileURLToPath(new URL('../../..', import.meta.url)),
     include: ['apps/web/e2e/**/*.e2e.ts'],
     globalSetup: ['apps/web/e2e/global-setup.ts'],
+    setupFiles: ['apps/web/e2e/setup.ts'],
     // One browser and two servers are plenty for a 2-CPU runner; files run one after another.
     fileParallelism: false,
     testTimeout: 60_000,

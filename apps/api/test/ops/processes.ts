@@ -12,6 +12,8 @@ export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const INHERITED_BUT_UNWANTED = [
   'DATABASE_URL',
   'DATABASE_READ_URL',
+  'REDIS_URL',
+  'AMQP_URL',
   'TEST_DATABASE_URL',
   'JWT_PRIVATE_KEY',
   'ADMIN_EMAIL',

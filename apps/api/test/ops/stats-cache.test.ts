@@ -5,10 +5,11 @@ import { createAgent, insertLead } from '../leads/support.js';
 import { createTask } from '../tasks/support.js';
 
 /**
- * Stats are cache-aside under a per-scope version: a row changed behind the service's back is not
- * seen (the answer came from the cache), and any write through the service is seen at once.
+ * Stats and first pages of lists are cache-aside under a per-scope version: a row changed behind
+ * the service's back is not seen (the answer came from the cache), and any write through the
+ * service is seen at once.
  */
-describe('cached stats, invalidated by versions', () => {
+describe('cached stats and first pages, invalidated by versions', () => {
   const ctx = useTestApp();
   const get = async (url: string, auth: Record<string, string>) => {
     const res = await ctx.app.inject({ method: 'GET', url, headers: auth });
@@ -59,5 +60,50 @@ describe('cached stats, invalidated by versions', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect((await get('/api/v1/leads/stats', admin.auth)).byStatus).toMatchObject({ new: 0, won: 0, lost: 1 });
+  });
+
+  it('serves the first page of a task view from the cache until the owner’s tasks change; later pages and searches are live', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const first = await createTask(ctx.app, user, { title: 'alpha one' });
+    await createTask(ctx.app, user, { title: 'alpha two' });
+    const titles = (page: { items: { title: string }[] }) => page.items.map((t) => t.title).sort();
+    expect(titles(await get('/api/v1/tasks?limit=1', user.auth))).toHaveLength(1);
+    expect(titles(await get('/api/v1/tasks', user.auth))).toEqual(['alpha one', 'alpha two']);
+
+    await ctx.app.database.db.execute(sql`update tasks set title = 'renamed behind its back' where id = ${first.id}`);
+    expect(titles(await get('/api/v1/tasks', user.auth))).toEqual(['alpha one', 'alpha two']); // cached
+    // A different view is its own entry; searches and later pages always read the database.
+    expect(titles(await get('/api/v1/tasks?sort=title', user.auth))).toContain('renamed behind its back');
+    expect(titles(await get('/api/v1/tasks?q=renamed', user.auth))).toEqual(['renamed behind its back']);
+    const page1 = await get('/api/v1/tasks?limit=1&sort=title', user.auth);
+    const page2 = await get(`/api/v1/tasks?limit=1&sort=title&cursor=${page1.nextCursor}`, user.auth);
+    expect(titles(page2)).toEqual(['renamed behind its back']);
+
+    await createTask(ctx.app, user, { title: 'alpha three' });
+    expect(titles(await get('/api/v1/tasks', user.auth))).toEqual([
+      'alpha three',
+      'alpha two',
+      'renamed behind its back',
+    ]);
+  });
+
+  it('serves the first page of leads from the cache until a lead changes, and shows an agent’s new name at once', async () => {
+    const admin = await createUser(ctx.app, 'admin');
+    const agent = await createAgent(ctx.app, admin, { name: 'Ana' });
+    const lead = await insertLead(ctx.app, { phone: '+14155550121', agentId: agent.id });
+    const first = async (auth: Record<string, string>) => (await get('/api/v1/leads', auth)).items[0];
+    expect(await first(admin.auth)).toMatchObject({ id: lead, status: 'new', agentName: 'Ana' });
+
+    await ctx.app.database.db.execute(sql`update leads set status = 'won' where id = ${lead}`);
+    expect((await first(admin.auth)).status).toBe('new'); // cached
+
+    const renamed = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/agents/${agent.id}`,
+      headers: admin.auth,
+      payload: { name: 'Ana Lima' },
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(await first(admin.auth)).toMatchObject({ status: 'won', agentName: 'Ana Lima' });
   });
 });

@@ -45,3 +45,12 @@ export const scopes = {
   tasksOf: (ownerId: string) => `tasks:${ownerId}`,
   leads: 'leads',
 } as const;
+
+/** A stable key for a query: its defined fields in name order, so equal queries share an entry. */
+export function cacheKeyOf(query: Record<string, unknown>): string {
+  const defined = Object.keys(query)
+    .filter((k) => query[k] !== undefined)
+    .sort()
+    .map((k) => [k, query[k]]);
+  return JSON.stringify(defined);
+}

@@ -11,7 +11,7 @@ import {
 } from '@crewdesk/contracts';
 import type { Database } from '../../infra/db/client.js';
 import type { EventSink, NewEvent } from '../../infra/events/events.js';
-import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
+import { cacheKeyOf, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import { assertAccess, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
@@ -76,12 +76,19 @@ export class LeadsService {
 
   async list(actor: Actor, query: ListLeadsQuery) {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.leads.list(
-      this.scope(actor, { agentId: query.agentId, status: query.status, importId: query.importId, q: query.q }),
-      query.limit,
-      after?.id,
-    );
-    return toPage(rows, query.limit, toLeadDto, (r) => encodeCursor(null, r.id));
+    const filter = this.scope(actor, {
+      agentId: query.agentId,
+      status: query.status,
+      importId: query.importId,
+      q: query.q,
+    });
+    const page = async () => {
+      const rows = await this.leads.list(filter, query.limit, after?.id);
+      return toPage(rows, query.limit, toLeadDto, (r) => encodeCursor(null, r.id));
+    };
+    // First pages without a search are cached until any lead changes (the leads scope's version).
+    if (after || query.q) return page();
+    return this.cached.read(scopes.leads, `list:${cacheKeyOf({ ...filter, limit: query.limit })}`, page);
   }
 
   async get(actor: Actor, id: string): Promise<LeadRow> {

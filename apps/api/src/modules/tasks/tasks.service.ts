@@ -9,7 +9,7 @@ import type {
   UpdateTaskBody,
 } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
-import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
+import { cacheKeyOf, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
 import type { EventSink, NewEvent } from '../../infra/events/events.js';
 import { assertAccess, listOwner, type Actor } from '../../shared/access.js';
@@ -153,8 +153,15 @@ export class TasksService {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (after && !this.tasks.cursorFits(sort, after.value))
       throw fieldError('cursor', 'This cursor belongs to another sort', 'Query parameter is invalid');
-    const rows = await this.tasks.list(filterOf(ownerId, query), sort, query.limit, after);
-    return toPage(rows, query.limit, toTaskDto, (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.id));
+    const page = async () => {
+      const rows = await this.tasks.list(filterOf(ownerId, query), sort, query.limit, after);
+      return toPage(rows, query.limit, toTaskDto, (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.id));
+    };
+    // The first page of a view (no cursor, no search) is what every visit opens: cached until the
+    // owner's tasks change. The day is in the key because "overdue" moves with it.
+    if (after || query.q) return page();
+    const today = new Date().toISOString().slice(0, 10);
+    return this.cached.read(scopes.tasksOf(ownerId), `list:${today}:${cacheKeyOf({ ...query, sort })}`, page);
   }
 
   async bulk(actor: Actor, body: BulkTaskBody): Promise<number> {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { scopes } from '../../infra/cache/versioned.js';
 import { createUsersRepository, type UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 import { usersRoutes } from './users.routes.js';
@@ -21,10 +22,14 @@ export default fp<{ routes: boolean }>(
       announceRevoked: (ids) => app.sessionGuard.markRevoked(ids),
       defaultPhoneRegion: app.config.defaultPhoneRegion,
       events: app.events,
+      // Leads answers carry their agent's name.
+      renamed: async (user) => {
+        if (user.role === 'agent') await app.versioned.bump(scopes.leads);
+      },
     });
     app.decorate('usersRepository', repository);
     app.decorate('usersService', service);
     if (routes) await app.register(usersRoutes, { service });
   },
-  { name: 'users', dependencies: ['auth-core', 'events'] },
+  { name: 'users', dependencies: ['auth-core', 'events', 'cache'] },
 );

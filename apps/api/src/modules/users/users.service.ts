@@ -20,6 +20,8 @@ export interface UsersServiceDeps {
   announceRevoked: (sessionIds: string[]) => Promise<void>;
   defaultPhoneRegion: string | null;
   events: EventSink;
+  /** After a committed name change: cached answers that show the name (an agent's, on leads) are stale. */
+  renamed: (user: UserRow) => Promise<void>;
 }
 
 export function toUserDto(row: UserRow): User {
@@ -128,6 +130,7 @@ export class UsersService {
     });
     this.deps.events.committed();
     await this.deps.announceRevoked(revoked);
+    if (patch.name !== undefined) await this.deps.renamed(updated);
     return updated;
   }
 
@@ -145,6 +148,7 @@ export class UsersService {
   async updateMe(actor: Actor, patch: UpdateMeBody): Promise<UserRow> {
     const updated = await this.deps.users.update(actor.id, { name: patch.name, mobile: this.mobile(patch.mobile) });
     if (!updated) throw notFound('User');
+    if (patch.name !== undefined) await this.deps.renamed(updated);
     return updated;
   }
 }
