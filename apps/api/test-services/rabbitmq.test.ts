@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../test/database.js';
 import { openStream } from '../test/events/stream-client.js';
 import { createTestApp, createUser } from '../test/helper.js';
+import { createRabbitBroker } from '../src/infra/events/rabbitmq.js';
 import { RabbitServer } from './rabbitmq-server.js';
 import { freePort } from './redis-server.js';
 
@@ -97,6 +98,25 @@ describe('RabbitMQ (AMQP_URL) with a real node', () => {
     } finally {
       stream.close();
     }
+  });
+
+  it('closes cleanly while channels are still being set up: no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const broker = createRabbitBroker(rabbit.url, a.log);
+        await broker.consume(`setup-race-${i % 2}`, async () => {});
+        broker.subscribe(() => {});
+        await new Promise((r) => setTimeout(r, i * 3)); // closes at different points of the setup
+        await broker.close();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled).toEqual([]);
   });
 
   it('keeps writes succeeding while RabbitMQ is down, and delivers every event exactly once after it restarts', async () => {

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
  */
 const worker = Number(process.env.VITEST_POOL_ID ?? 1);
 
-export const WORKER_SLOTS = 8;
+export const WORKER_SLOTS = 4;
 
 function redisUrl(): string | null {
   const base = process.env.TEST_REDIS_URL;

@@ -44,13 +44,26 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
     down = true;
   });
 
+  let closing = false;
+  /**
+   * A channel's setup can fail when the connection drops (or the broker is closed) half-way; the
+   * wrapper runs it again on the next connect. Without a listener its 'error' event would throw,
+   * out of the wrapper's own promise chain, as an unhandled rejection that ends the process.
+   */
+  const watched = (channel: ChannelWrapper) => {
+    channel.on('error', (err: Error, info?: { name?: string }) => {
+      if (!closing) log.warn({ err, channel: info?.name }, 'rabbitmq channel setup failed; retrying on reconnect');
+    });
+    return channel;
+  };
+
   const publisher: ChannelWrapper = connection.createChannel({
     name: 'publisher',
     confirm: true,
     publishTimeout: PUBLISH_TIMEOUT_MS,
     setup: (ch: ConfirmChannel) => ch.assertExchange(EXCHANGE, 'topic', { durable: true }).then(() => undefined),
   });
-  const channels: ChannelWrapper[] = [publisher];
+  const channels: ChannelWrapper[] = [watched(publisher)];
 
   function listenerChannel(listeners: Set<(e: DomainEvent) => void>) {
     return connection.createChannel({
@@ -99,7 +112,7 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
       liveListeners.add(listener);
       if (onGap) gapListeners.add(onGap);
       if (!live) {
-        live = listenerChannel(liveListeners);
+        live = watched(listenerChannel(liveListeners));
         channels.push(live);
       }
       return () => {
@@ -131,7 +144,7 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
           await ch.consume(q.main, (msg) => void handle(ch, msg), { noAck: false });
         },
       });
-      channels.push(channel);
+      channels.push(watched(channel));
 
       async function handle(ch: ConfirmChannel, msg: ConsumeMessage | null) {
         if (!msg) return;
@@ -173,6 +186,7 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
     connected: () => connection.isConnected(),
 
     async close() {
+      closing = true;
       await Promise.allSettled(channels.map((c) => c.close()));
       await connection.close();
     },
