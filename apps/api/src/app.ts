@@ -11,6 +11,7 @@ import resiliencePlugin from './infra/resilience/resilience.plugin.js';
 import eventsPlugin from './infra/events/events.plugin.js';
 import securityPlugin from './infra/http/security.plugin.js';
 import errorsPlugin from './infra/http/errors.plugin.js';
+import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
 import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
@@ -66,6 +67,7 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
       { name: 'config' },
     ),
   );
+  await app.register(telemetryPlugin);
   await app.register(errorsPlugin);
   await app.register(securityPlugin);
   await app.register(dbPlugin, { handle: database });

@@ -38,6 +38,9 @@ const schema = z
       .string()
       .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
       .optional(),
+    SENTRY_DSN: z.url('expected a Sentry DSN URL (https://key@host/project)').optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url('expected the collector’s OTLP/HTTP base URL (http://host:4318)').optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).max(100).default('crewdesk-api'),
     AMQP_URL: z
       .string()
       .regex(/^amqps?:\/\//, 'expected amqp://… or amqps://…')
@@ -146,6 +149,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     redisUrl: e.REDIS_URL ?? null,
+    sentryDsn: e.SENTRY_DSN ?? null,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+    otelServiceName: e.OTEL_SERVICE_NAME,
     amqpUrl: e.AMQP_URL ?? null,
     rateLimit: { authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN, apiPerMinute: e.RATE_LIMIT_API_PER_MIN },
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION ?? null,

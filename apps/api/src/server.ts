@@ -44,8 +44,10 @@ async function main() {
   }
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down');
+    if (err) {
+      app.log.error({ err }, 'shutting down after an error');
+      app.telemetry.captureException(err); // sent by the close below
+    } else app.log.info({ signal }, 'shutting down');
     app.shuttingDown = true;
     // Readiness now fails; give the gateway time to stop routing here before the listener closes.
     if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));

@@ -212,7 +212,8 @@ describe('/metrics without METRICS_TOKEN', () => {
   it('exports the pool gauges exactly when the database is a node-postgres pool (none on PGlite)', async () => {
     const names = new Set((await scrape(ctx.app)).map((s) => s.name));
     const pooled = ctx.app.database.kind === 'postgres';
-    for (const name of ['db_pool_total', 'db_pool_idle', 'db_pool_waiting']) expect(names.has(name), name).toBe(pooled);
+    for (const name of ['db_pool_total', 'db_pool_idle', 'db_pool_in_use', 'db_pool_waiting'])
+      expect(names.has(name), name).toBe(pooled);
   });
 });
 

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../../shared/db-errors.js';
 import { AppError, errorCodes, type ErrorCode, type FieldError } from '../../shared/errors.js';
@@ -57,9 +57,22 @@ function fieldErrors(err: FastifyError & { validation: unknown[] }): FieldError[
 
 export default fp(
   async (app) => {
+    // A failure the server caused (never a client's mistake or an unavailable dependency) goes to
+    // the error tracker too, when one is configured.
+    const report = (err: unknown, request: FastifyRequest) =>
+      app.telemetry.captureException(err, {
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions.url,
+        userId: request.actor?.id,
+      });
+
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (err instanceof AppError) {
-        if (err.code === 'internal') request.log.error({ err }, 'request failed');
+        if (err.code === 'internal') {
+          request.log.error({ err }, 'request failed');
+          report(err, request);
+        }
         return sendProblem(reply, err.code, err.message, err.extra);
       }
       if (hasZodFastifySchemaValidationErrors(err)) {
@@ -68,6 +81,7 @@ export default fp(
       }
       if (isResponseSerializationError(err)) {
         request.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
+        report(err, request);
         return sendProblem(reply, 'internal', 'The server could not complete the request');
       }
       switch (err.code) {
@@ -97,6 +111,7 @@ export default fp(
         });
       }
       request.log.error({ err }, 'unhandled error');
+      report(err, request);
       return sendProblem(reply, 'internal', 'The server could not complete the request');
     });
 
@@ -104,5 +119,5 @@ export default fp(
       sendProblem(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
     );
   },
-  { name: 'errors' },
+  { name: 'errors', dependencies: ['telemetry'] },
 );

@@ -28,6 +28,7 @@ export default fp(
     if (app.database.kind === 'postgres' && pool) {
       metrics.gauge('db_pool_total', 'Connections open in the primary pool.', () => pool.totalCount);
       metrics.gauge('db_pool_idle', 'Open connections not running a query.', () => pool.idleCount);
+      metrics.gauge('db_pool_in_use', 'Connections running a query.', () => pool.totalCount - pool.idleCount);
       metrics.gauge('db_pool_waiting', 'Queries waiting for a connection.', () => pool.waitingCount);
     }
 
