@@ -19,7 +19,8 @@ interface OutboxRow {
 
 /**
  * Every state change writes its event to the outbox in its own transaction; the relay publishes it
- * and the activity consumer records it once. Runs on PGlite and on PostgreSQL with the in-process bus.
+ * and the activity consumer records it once. Runs on PGlite and on PostgreSQL with the in-process bus,
+ * and through RabbitMQ in the production-shape run.
  */
 describe('events through the transactional outbox', () => {
   const uploads = tempUploadDir();
@@ -62,7 +63,10 @@ describe('events through the transactional outbox', () => {
 
     await ctx.app.events.flush();
     expect((await outbox()).every((e) => e.published)).toBe(true);
-    expect(await activityTopics()).toEqual(['task.created', 'task.updated', 'task.completed', 'task.deleted']);
+    // Through RabbitMQ (the production-shape run) the consumer works on its own time: wait for it.
+    await expect
+      .poll(activityTopics, { timeout: 10_000 })
+      .toEqual(['task.created', 'task.updated', 'task.completed', 'task.deleted']);
   });
 
   it('writes one event per task a bulk action changed, and none for tasks it did not change', async () => {
