@@ -12,8 +12,19 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-export function createMemoryCache(max = 50_000): Cache {
-  const lru = new LRUCache<string, string>({ max, ttlAutopurge: false });
+/**
+ * Entries of a superseded cache version are never read again and wait to be evicted, so the memory
+ * cache is bounded by size as well as by count: 32 Mi characters of keys and values (≈ 64 MiB).
+ */
+const MEMORY_CACHE_CHARS = 32 * 1024 * 1024;
+
+export function createMemoryCache(max = 50_000, maxChars = MEMORY_CACHE_CHARS): Cache {
+  const lru = new LRUCache<string, string>({
+    max,
+    maxSize: maxChars,
+    sizeCalculation: (value, key) => value.length + key.length,
+    ttlAutopurge: false,
+  });
   return {
     kind: 'memory',
     get: async (key) => lru.get(key) ?? null,
