@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../test/database.js';
 import { openStream } from '../test/events/stream-client.js';
 import { createTestApp, createUser } from '../test/helper.js';
-import { createRabbitBroker } from '../src/infra/events/rabbitmq.js';
+import amqplib from 'amqplib';
+import { uuidv7 } from 'uuidv7';
+import { createRabbitBroker, queueNames } from '../src/infra/events/rabbitmq.js';
 import { RabbitServer } from './rabbitmq-server.js';
 import { freePort } from './redis-server.js';
 
@@ -38,7 +40,7 @@ describe('RabbitMQ (AMQP_URL) with a real node', () => {
       await a.database.db.execute(sql`select
         (select count(*)::int from outbox) as events,
         (select count(*)::int from outbox where published_at is null) as unpublished,
-        (select count(*)::int from activity) as recorded,
+        (select count(*)::int from activity x where x.event_id in (select id from outbox)) as recorded,
         (select count(*)::int from outbox o where not exists (select 1 from activity x where x.event_id = o.id)) as missing`),
     );
     return row!;
@@ -115,9 +117,56 @@ describe('RabbitMQ (AMQP_URL) with a real node', () => {
       await new Promise((r) => setTimeout(r, 200));
     } finally {
       process.off('unhandledRejection', record);
+      // The durable queues would otherwise collect every later event on this node.
+      const admin = await amqplib.connect(rabbit.url);
+      const ch = await admin.createChannel();
+      for (const name of ['setup-race-0', 'setup-race-1']) {
+        for (const q of Object.values(queueNames(name))) await ch.deleteQueue(q);
+      }
+      await admin.close();
     }
     expect(unhandled).toEqual([]);
   });
+
+  it('recovers a consumer whose queue the broker refused, and reports the events down meanwhile', async () => {
+    // A queue of the same name declared with other arguments: the consumer's setup gets 406.
+    const admin = await amqplib.connect(rabbit.url);
+    const ch = await admin.createChannel();
+    const { main, retry, dead } = queueNames('conflicted');
+    await ch.assertQueue(main, { durable: true });
+    const broker = createRabbitBroker(rabbit.url, a.log);
+    const received: string[] = [];
+    try {
+      await broker.consume('conflicted', async (event) => {
+        received.push(event.id);
+      });
+      const until = async (check: () => boolean, what: string) => {
+        const deadline = Date.now() + 15_000;
+        while (!check()) {
+          if (Date.now() > deadline) throw new Error(`not within 15 s: ${what}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await until(() => !broker.connected(), 'the failed setup to be reported');
+      await ch.deleteQueue(main); // the operator fixes the conflict
+      await until(() => broker.connected(), 'the consumer to be set up again');
+      const event = {
+        id: uuidv7(),
+        topic: 'task.created' as const,
+        occurredAt: new Date().toISOString(),
+        actorId: null,
+        source: null,
+        audience: [],
+        data: {},
+      };
+      await broker.publish([event]);
+      await until(() => received.includes(event.id), 'the event to reach the recovered consumer');
+    } finally {
+      await broker.close();
+      for (const q of [main, retry, dead]) await ch.deleteQueue(q);
+      await admin.close();
+    }
+  }, 60_000);
 
   it('keeps writes succeeding while RabbitMQ is down, and delivers every event exactly once after it restarts', async () => {
     const user = await createUser(a, 'member');

@@ -6,7 +6,7 @@
  * DATABASE_URL, REDIS_URL and AMQP_URL), then stops the servers and exits with Vitest's status.
  * Extra arguments go to Vitest (e.g. a file filter).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { PostgresServer } from './postgres-server.js';
 import { RabbitServer } from './rabbitmq-server.js';
 import { RedisServer, freePort } from './redis-server.js';
@@ -28,6 +28,8 @@ async function startAll(): Promise<void> {
   );
 }
 
+let running: ChildProcess | null = null;
+
 function vitest(args: string[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('npx', ['vitest', 'run', '--project', 'api', ...args], {
@@ -40,7 +42,22 @@ function vitest(args: string[]): Promise<number> {
         TEST_AMQP_URL: rabbit.url,
       },
     });
+    running = child;
+    child.on('error', (err) => {
+      console.error(err);
+      resolve(1);
+    });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const stopAll = () => Promise.allSettled([postgres.destroy(), redis.stop(), rabbit.destroy()]);
+
+// Interrupted (Ctrl-C, a cancelled job): stop Vitest and the servers rather than leave them running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    running?.kill(signal);
+    void stopAll().then(() => process.exit(130));
   });
 }
 
@@ -51,6 +68,6 @@ try {
 } catch (err) {
   console.error(err);
 } finally {
-  await Promise.allSettled([postgres.destroy(), redis.stop(), rabbit.destroy()]);
+  await stopAll();
 }
 process.exit(status);

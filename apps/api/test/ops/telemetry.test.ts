@@ -40,6 +40,10 @@ async function appWith(env: Record<string, string>) {
   app.get('/api/v1/test-failure', { onRequest: app.authenticate }, async () => {
     throw new Error('kaboom: a bug the server did not expect');
   });
+  // What drizzle throws for a failed query: the statement, then the values it was given.
+  app.get('/api/v1/test-query-failure', async () => {
+    throw new Error('Failed query: select id from users where email = $1\nparams: leaked@example.com');
+  });
   await app.ready();
   return app;
 }
@@ -117,6 +121,16 @@ describe('telemetry (optional Sentry and OpenTelemetry)', () => {
     expect(envelope!.body).not.toContain(user.email);
   });
 
+  it('sends a failed query to Sentry without the values it was given', async () => {
+    app = await appWith({ SENTRY_DSN: `http://publickey@127.0.0.1:${sink.port}/42` });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/test-query-failure' })).statusCode).toBe(500);
+    await app.telemetry.flush();
+    expect(sink.received).toHaveLength(1);
+    const event = JSON.parse(sink.received[0]!.body.split('\n')[2]!);
+    expect(event.exception.values[0].value).toBe('Failed query: select id from users where email = $1');
+    expect(sink.received[0]!.body).not.toContain('leaked@example.com');
+  });
+
   it('traces requests to an OTLP/HTTP collector with the route, status and service name; probes are not traced', async () => {
     app = await appWith({
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`,
@@ -149,5 +163,20 @@ describe('telemetry (optional Sentry and OpenTelemetry)', () => {
       }));
     expect(requests).toContainEqual({ route: '/api/v1/tasks', status: 200 });
     expect(requests.some((r) => String(r.route).startsWith('/health'))).toBe(false);
+  });
+
+  it('leaves searches and failed queries’ values out of traces', async () => {
+    app = await appWith({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` });
+    const user = await createUser(app, 'member');
+    const search = await app.inject({ method: 'GET', url: '/api/v1/tasks?q=secret-name', headers: user.auth });
+    expect(search.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/test-query-failure' })).statusCode).toBe(500);
+    await app.telemetry.flush();
+
+    const body = sink.received.map((r) => r.body).join('\n');
+    expect(body).toContain('/api/v1/test-query-failure'); // the spans were exported
+    expect(body).toContain('Failed query: select id from users'); // with the failure's statement
+    expect(body).not.toContain('secret-name');
+    expect(body).not.toContain('leaked@example.com');
   });
 });

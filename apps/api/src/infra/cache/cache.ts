@@ -14,7 +14,8 @@ export interface Cache {
 
 /**
  * Entries of a superseded cache version are never read again and wait to be evicted, so the memory
- * cache is bounded by size as well as by count: 32 Mi characters of keys and values (≈ 64 MiB).
+ * cache is bounded by size as well as by count: 32 Mi characters of keys and values (32–64 MiB
+ * of string data, by how V8 stores them).
  */
 const MEMORY_CACHE_CHARS = 32 * 1024 * 1024;
 

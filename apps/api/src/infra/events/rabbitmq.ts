@@ -7,6 +7,8 @@ import { decodeEvent, encodeEvent, type DomainEvent } from './events.js';
 export const EXCHANGE = 'crewdesk.events';
 /** A publish not confirmed by then fails, and its events stay in the outbox for the next attempt. */
 const PUBLISH_TIMEOUT_MS = 5_000;
+/** Pause before reconnecting after a channel's setup failed (it may keep failing). */
+const SETUP_RETRY_MS = 5_000;
 
 export const queueNames = (consumer: string) => ({
   main: `crewdesk.${consumer}`,
@@ -45,15 +47,28 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
   });
 
   let closing = false;
+  /** Channels whose setup failed and that are not consuming or publishing until it succeeds. */
+  const failed = new Set<ChannelWrapper>();
+  let retry: NodeJS.Timeout | null = null;
   /**
-   * A channel's setup can fail when the connection drops (or the broker is closed) half-way; the
-   * wrapper runs it again on the next connect. Without a listener its 'error' event would throw,
-   * out of the wrapper's own promise chain, as an unhandled rejection that ends the process.
+   * A channel's setup can fail half-way: the connection drops, or the broker refuses it (a queue
+   * declared with other arguments, a permission) and closes the channel. /health reports the events
+   * down until the wrapper has set the channel up again; should it still be down after a pause,
+   * the connection is renewed. Without a listener the wrapper's 'error' would surface as an
+   * unhandled rejection that ends the process.
    */
   const watched = (channel: ChannelWrapper) => {
     channel.on('error', (err: Error, info?: { name?: string }) => {
-      if (!closing) log.warn({ err, channel: info?.name }, 'rabbitmq channel setup failed; retrying on reconnect');
+      if (closing) return;
+      failed.add(channel);
+      log.error({ err, channel: info?.name }, 'rabbitmq channel setup failed; reconnecting');
+      retry ??= setTimeout(() => {
+        retry = null;
+        if (!closing && failed.size > 0 && connection.isConnected()) connection.reconnect();
+      }, SETUP_RETRY_MS);
+      retry.unref();
     });
+    channel.on('connect', () => failed.delete(channel));
     return channel;
   };
 
@@ -183,10 +198,11 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
       }
     },
 
-    connected: () => connection.isConnected(),
+    connected: () => connection.isConnected() && failed.size === 0,
 
     async close() {
       closing = true;
+      if (retry) clearTimeout(retry);
       await Promise.allSettled(channels.map((c) => c.close()));
       await connection.close();
     },

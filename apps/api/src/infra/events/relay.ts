@@ -26,6 +26,8 @@ export interface RelayOptions {
 export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | null = null;
+  /** The batch the loop is publishing right now, if any. */
+  private background: Promise<number> | null = null;
   private wake: (() => void) | null = null;
   private failures = 0;
   private lastPrune = 0;
@@ -57,7 +59,12 @@ export class OutboxRelay {
 
   /** Publishes until the outbox is empty (or the broker refuses): for tests and shutdown. */
   async drain(): Promise<void> {
-    while ((await this.publishBatch()) === BATCH);
+    for (;;) {
+      // A batch the loop is publishing holds its rows locked, so this pass would skip them.
+      await this.background?.catch(() => undefined);
+      if ((await this.publishBatch()) === BATCH) continue;
+      if (!this.background) return;
+    }
   }
 
   async backlog(): Promise<number> {
@@ -72,7 +79,12 @@ export class OutboxRelay {
     while (this.running) {
       let full = false;
       try {
-        full = (await this.publishBatch()) === BATCH;
+        this.background = this.publishBatch();
+        try {
+          full = (await this.background) === BATCH;
+        } finally {
+          this.background = null;
+        }
         if (this.failures > 0) this.log.info({ after: this.failures }, 'outbox relay publishing again');
         this.failures = 0;
         await this.prune();

@@ -31,6 +31,18 @@ export interface TelemetryOptions {
 const FLUSH_TIMEOUT_MS = 2_000;
 
 /**
+ * What may leave the process about an error: its message without the values a failed query was
+ * given (drizzle appends `params: …`, which can hold emails, phones, names and hashes).
+ */
+export function scrubMessage(message: string): string {
+  return message.replace(/\nparams:[\s\S]*$/, '');
+}
+
+/** Resolves with `work`, or after `ms` whatever state it is in (a collector that never answers). */
+const bounded = (work: Promise<unknown>, ms = FLUSH_TIMEOUT_MS) =>
+  Promise.race([work.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+
+/**
  * Optional error reporting (Sentry) and tracing (OpenTelemetry over OTLP/HTTP). Both are off by
  * default, and their packages are imported only when their variable is set: the embedded
  * `npm start` never loads them.
@@ -63,6 +75,13 @@ async function startSentry(options: TelemetryOptions, dsn: string) {
     sendDefaultPii: false,
     defaultIntegrations: false, // no global handlers or patching: the app reports what it decides to
     tracesSampleRate: 0,
+    beforeSend(event) {
+      for (const exception of event.exception?.values ?? []) {
+        if (exception.value) exception.value = scrubMessage(exception.value);
+      }
+      if (event.message) event.message = scrubMessage(event.message);
+      return event;
+    },
   });
   return {
     capture(err: unknown, context: ErrorContext = {}) {
@@ -74,8 +93,8 @@ async function startSentry(options: TelemetryOptions, dsn: string) {
         Sentry.captureException(err);
       });
     },
-    flush: () => Sentry.flush(FLUSH_TIMEOUT_MS).then(() => undefined),
-    close: () => Sentry.close(FLUSH_TIMEOUT_MS).then(() => undefined),
+    flush: () => bounded(Sentry.flush(FLUSH_TIMEOUT_MS)),
+    close: () => bounded(Sentry.close(FLUSH_TIMEOUT_MS)),
   };
 }
 
@@ -96,7 +115,20 @@ async function startTracing(options: TelemetryOptions, endpoint: string) {
       'deployment.environment.name': options.environment,
     }),
     spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` })),
+      // First, so the batch exports what it leaves: no query parameters in an error's status.
+      {
+        onStart: () => {},
+        onEnd: (span) => {
+          const status = span.status as { message?: string };
+          if (status.message) status.message = scrubMessage(status.message);
+        },
+        forceFlush: async () => {},
+        shutdown: async () => {},
+      },
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces`, timeoutMillis: FLUSH_TIMEOUT_MS }),
+        { exportTimeoutMillis: FLUSH_TIMEOUT_MS },
+      ),
     ],
   });
   // Registers the async-context manager too, so a request's hook and handler spans nest under it.
@@ -104,13 +136,17 @@ async function startTracing(options: TelemetryOptions, endpoint: string) {
   const instrumentation = new FastifyOtelInstrumentation({
     // Probes and scrapes every few seconds would drown the traces that matter.
     ignorePaths: (opts: { url: string }) => /^\/(health|metrics)(\/|$)/.test(opts.url),
+    // No exception events (messages and stacks); the status message is scrubbed above.
+    recordExceptions: false,
+    // The path without its query: searches (`?q=`) hold names and phone numbers.
+    requestHook: (span, request) => span.setAttribute('url.path', request.url.split('?')[0]!),
   });
   instrumentation.setTracerProvider(provider);
   return {
     plugin: instrumentation.plugin() as unknown as FastifyPluginAsync,
-    flush: () => provider.forceFlush(),
+    flush: () => bounded(provider.forceFlush()),
     async close() {
-      await provider.shutdown();
+      await bounded(provider.shutdown());
       otel.trace.disable();
       otel.context.disable();
       otel.propagation.disable();

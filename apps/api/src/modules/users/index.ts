@@ -23,8 +23,8 @@ export default fp<{ routes: boolean }>(
       defaultPhoneRegion: app.config.defaultPhoneRegion,
       events: app.events,
       // Leads answers carry their agent's name.
-      renamed: async (user) => {
-        if (user.role === 'agent') await app.versioned.bump(scopes.leads);
+      renamed: async (user, before) => {
+        if (user.role === 'agent' || before.role === 'agent') await app.versioned.bump(scopes.leads);
       },
     });
     app.decorate('usersRepository', repository);

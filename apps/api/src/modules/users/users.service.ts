@@ -21,7 +21,7 @@ export interface UsersServiceDeps {
   defaultPhoneRegion: string | null;
   events: EventSink;
   /** After a committed name change: cached answers that show the name (an agent's, on leads) are stale. */
-  renamed: (user: UserRow) => Promise<void>;
+  renamed: (user: UserRow, before: UserRow) => Promise<void>;
 }
 
 export function toUserDto(row: UserRow): User {
@@ -98,7 +98,7 @@ export class UsersService {
     if (newPassword !== undefined) assertAcceptablePassword(newPassword);
     const passwordHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
     const mobile = this.mobile(patch.mobile);
-    const { updated, revoked } = await this.deps.db.transaction(async (tx) => {
+    const { updated, revoked, before } = await this.deps.db.transaction(async (tx) => {
       const current = await this.deps.users.findForUpdate(id, tx);
       if (!current) throw notFound('User');
       const demoting = patch.role !== undefined && patch.role !== 'admin' && current.role === 'admin';
@@ -126,11 +126,11 @@ export class UsersService {
           { topic: 'user.deactivated', data: { userId: id, role: current.role }, audience: [id] },
         ]);
       }
-      return { updated, revoked };
+      return { updated, revoked, before: current };
     });
     this.deps.events.committed();
     await this.deps.announceRevoked(revoked);
-    if (patch.name !== undefined) await this.deps.renamed(updated);
+    if (patch.name !== undefined) await this.deps.renamed(updated, before);
     return updated;
   }
 
@@ -148,7 +148,7 @@ export class UsersService {
   async updateMe(actor: Actor, patch: UpdateMeBody): Promise<UserRow> {
     const updated = await this.deps.users.update(actor.id, { name: patch.name, mobile: this.mobile(patch.mobile) });
     if (!updated) throw notFound('User');
-    if (patch.name !== undefined) await this.deps.renamed(updated);
+    if (patch.name !== undefined) await this.deps.renamed(updated, updated);
     return updated;
   }
 }
