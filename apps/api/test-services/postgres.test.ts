@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -74,4 +75,40 @@ describe('PostgreSQL stopped and restarted under traffic', () => {
         `${Math.round(slowest)} ms; API answering 200 again ${Math.round(recovered)} ms after restart`,
     );
   }, 60_000);
+
+  it('survives the server dying under an open transaction: that transaction fails, nothing crashes', async () => {
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    let checkedOut!: () => void;
+    const holding = new Promise<void>((resolve) => (checkedOut = resolve));
+    const transaction = app.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      checkedOut();
+      await paused; // the client is checked out, between two statements, when the server dies
+      await tx.execute(sql`select 2`);
+    });
+    transaction.catch(() => {}); // awaited below
+    await holding;
+    const uncaught: unknown[] = [];
+    const record = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', record);
+    try {
+      await pg.stop();
+      await new Promise((r) => setTimeout(r, 300)); // the client learns of it while nothing runs on it
+      resume();
+      await expect(transaction).rejects.toThrow();
+    } finally {
+      process.off('uncaughtException', record);
+    }
+    expect(uncaught).toEqual([]); // a client 'error' with no listener would be one, ending the process
+
+    await pg.start();
+    const started = performance.now();
+    for (;;) {
+      const res = await app.inject({ method: 'GET', url: '/health/ready' });
+      if (res.statusCode === 200) break;
+      expect(performance.now() - started).toBeLessThan(5_000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 30_000);
 });

@@ -128,6 +128,12 @@ function createPool(url: string, size: number, log: Logger, name: string) {
   );
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.error({ err, pool: name }, 'idle database client failed'));
+  // Nor may a checked-out one: between two statements of a transaction the pool has no listener on
+  // it, and a client 'error' without one is an uncaught exception. The statement in progress, or
+  // the next one, fails with the error; the pool drops the client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.warn({ err, pool: name }, 'database connection lost'));
+  });
   return pool;
 }
 
