@@ -110,7 +110,8 @@ describe('lead distribution', () => {
     expect(leads.body.items).toHaveLength(4);
     expect(leads.body.items.find((l) => l.firstName === name)?.status).toBe('contacted');
     await page.getByRole('link', { name: 'Tasks' }).click();
-    await page.getByText(`Follow up with ${name}`).waitFor();
+    // The task row, not the "Task created" toast that may still show its title.
+    await page.getByRole('button', { name: `Follow up with ${name}`, exact: true }).waitFor();
     await context.close();
   });
 });
