@@ -18,6 +18,9 @@ export async function migratePglite(client: PGlite) {
 export async function migratePostgres(url: string) {
   // Session-level advisory locks belong to one connection, so migrate on a dedicated client.
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // A server lost between two statements fails the next one; without a listener it would also be
+  // an uncaught 'error' event.
+  client.on('error', () => {});
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
