@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { scopes } from '../../src/infra/cache/versioned.js';
+import { leadScopes } from '../../src/infra/cache/versioned.js';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeEach, expect } from 'vitest';
 import type { Agent, ImportReport, Lead, LeadImport, Problem } from '@crewdesk/contracts';
@@ -200,6 +200,6 @@ export async function insertLead(
         values (${id}, ${input.firstName ?? 'Seeded'}, ${input.phone}, ${input.notes ?? ''}, ${input.status ?? 'new'}, ${input.agentId})`,
   );
   // Written behind the service's back, so cached lead stats must be told.
-  await app.versioned.bump(scopes.leads);
+  await app.versioned.bump(...leadScopes([input.agentId]));
   return id;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createUser, useTestApp } from '../helper.js';
-import { createAgent, insertLead } from '../leads/support.js';
+import { agentSignedIn, createAgent, insertLead } from '../leads/support.js';
 import { createTask } from '../tasks/support.js';
 
 /**
@@ -110,5 +110,28 @@ describe('cached stats and first pages, invalidated by versions', () => {
     });
     expect(renamed.statusCode, renamed.body).toBe(200);
     expect(await first(admin.auth)).toMatchObject({ status: 'won', agentName: 'Ana Lima' });
+  });
+
+  it('keeps an agent’s cached leads when another agent’s lead changes, and renews them when one of theirs does', async () => {
+    const admin = await createUser(ctx.app, 'admin');
+    const ana = await agentSignedIn(ctx.app, admin, 'Ana');
+    const ben = await agentSignedIn(ctx.app, admin, 'Ben');
+    const anaLead = await insertLead(ctx.app, { phone: '+14155550131', agentId: ana.agent.id });
+    const benLead = await insertLead(ctx.app, { phone: '+14155550132', agentId: ben.agent.id });
+    const statusOf = async (session: typeof ana.session) => (await get('/api/v1/leads', session.auth)).items[0].status;
+    expect(await statusOf(ana.session)).toBe('new');
+
+    await ctx.app.database.db.execute(sql`update leads set status = 'won' where id = ${anaLead}`);
+    const patch = (id: string, payload: Record<string, unknown>) =>
+      ctx.app.inject({ method: 'PATCH', url: `/api/v1/leads/${id}`, headers: admin.auth, payload });
+    expect((await patch(benLead, { status: 'lost' })).statusCode).toBe(200);
+    expect(await statusOf(ana.session)).toBe('new'); // Ben's change left Ana's entry alone
+    expect((await get('/api/v1/leads', admin.auth)).items.map((l: { status: string }) => l.status).sort()).toEqual([
+      'lost',
+      'won',
+    ]); // the all-leads view was renewed
+
+    expect((await patch(anaLead, { notes: 'called twice' })).statusCode).toBe(200);
+    expect(await statusOf(ana.session)).toBe('won');
   });
 });

@@ -34,17 +34,30 @@ export class VersionedCache {
     return value;
   }
 
-  /** Call after the write has committed. */
-  async bump(scope: string): Promise<void> {
-    await this.cache.set(`ver:${scope}`, uuidv7(), VERSION_TTL_SECONDS).catch(() => {});
+  /** Call after the write has committed, with every scope it changed. */
+  async bump(...scopeNames: string[]): Promise<void> {
+    await Promise.all(
+      [...new Set(scopeNames)].map((scope) =>
+        this.cache.set(`ver:${scope}`, uuidv7(), VERSION_TTL_SECONDS).catch(() => {}),
+      ),
+    );
   }
 }
 
 /** The scopes in use. */
 export const scopes = {
   tasksOf: (ownerId: string) => `tasks:${ownerId}`,
+  /** Every lead: what admins read. */
   leads: 'leads',
+  /** One agent's leads: what that agent reads. */
+  leadsOf: (agentId: string) => `leads:${agentId}`,
 } as const;
+
+/** The scopes a change to leads held by these agents makes stale: each agent's, and every lead's. */
+export function leadScopes(agentIds: Iterable<string | null | undefined>): string[] {
+  const agents = [...agentIds].filter((id): id is string => Boolean(id));
+  return [scopes.leads, ...agents.map(scopes.leadsOf)];
+}
 
 /** A stable key for a query: its defined fields in name order, so equal queries share an entry. */
 export function cacheKeyOf(query: Record<string, unknown>): string {

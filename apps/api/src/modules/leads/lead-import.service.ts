@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ImportReport, LeadImport } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import type { Cache } from '../../infra/cache/cache.js';
-import { scopes, type VersionedCache } from '../../infra/cache/versioned.js';
+import { leadScopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
 import type { EventSink } from '../../infra/events/events.js';
 import type { Actor } from '../../shared/access.js';
@@ -317,7 +317,7 @@ export class LeadImportService {
       })
       .then(async () => {
         this.deps.events.committed();
-        await this.deps.versioned.bump(scopes.leads);
+        await this.deps.versioned.bump(...leadScopes(agents.map((a) => a.id)));
         await this.deps.cache.del(`lead-import:${id}`).catch(() => {});
       })
       .catch(async (err: unknown) => {

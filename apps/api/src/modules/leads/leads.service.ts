@@ -11,7 +11,7 @@ import {
 } from '@crewdesk/contracts';
 import type { Database } from '../../infra/db/client.js';
 import type { EventSink, NewEvent } from '../../infra/events/events.js';
-import { cacheKeyOf, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
+import { cacheKeyOf, leadScopes, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import { assertAccess, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
@@ -19,6 +19,9 @@ import { iso } from '../../shared/time.js';
 import type { TasksService } from '../tasks/tasks.service.js';
 import { dealOut, planShares, type Share } from './distribution.js';
 import type { LeadFilter, LeadRow, LeadsRepository } from './leads.repository.js';
+
+/** Admins read every lead, agents their own: the cache scope their answers live under. */
+const leadScope = (actor: Actor) => (actor.role === 'admin' ? scopes.leads : scopes.leadsOf(actor.id));
 
 export function toLeadDto(row: LeadRow): Lead {
   return {
@@ -86,9 +89,10 @@ export class LeadsService {
       const rows = await this.leads.list(filter, query.limit, after?.id);
       return toPage(rows, query.limit, toLeadDto, (r) => encodeCursor(null, r.id));
     };
-    // First pages without a search are cached until any lead changes (the leads scope's version).
+    // First pages without a search are cached until a lead in view changes: any lead for admins,
+    // one of their own for agents.
     if (after || query.q) return page();
-    return this.cached.read(scopes.leads, `list:${cacheKeyOf({ ...filter, limit: query.limit })}`, page);
+    return this.cached.read(leadScope(actor), `list:${cacheKeyOf({ ...filter, limit: query.limit })}`, page);
   }
 
   async get(actor: Actor, id: string): Promise<LeadRow> {
@@ -96,8 +100,10 @@ export class LeadsService {
   }
 
   async update(actor: Actor, id: string, body: UpdateLeadBody): Promise<LeadRow> {
+    let heldBy: string | null = null;
     const updated = await this.db.transaction(async (tx) => {
       const lead = assertAccess(actor, await this.leads.findById(id, tx), agentOf, 'write', 'Lead', LEADS_POLICY);
+      heldBy = lead.agentId;
       if (body.agentId !== undefined && body.agentId !== lead.agentId) {
         if (actor.role !== 'admin') throw new AppError('forbidden', 'Only admins reassign leads');
         if (!(await this.leads.isActiveAgent(body.agentId, tx))) throw fieldError('agentId', 'Not an active agent');
@@ -108,7 +114,7 @@ export class LeadsService {
       return (await this.leads.findById(id, tx)) as LeadRow;
     });
     this.events.committed();
-    await this.cached.bump(scopes.leads);
+    await this.cached.bump(...leadScopes([heldBy, updated.agentId]));
     return updated;
   }
 
@@ -174,7 +180,7 @@ export class LeadsService {
     });
     if (result.moved > 0) {
       this.events.committed();
-      await this.cached.bump(scopes.leads);
+      await this.cached.bump(...leadScopes([fromAgentId, ...result.distribution.map((d) => d.agentId)]));
     }
     return result;
   }
@@ -185,7 +191,7 @@ export class LeadsService {
    */
   async stats(actor: Actor): Promise<LeadStats> {
     const agentId = actor.role === 'admin' ? undefined : actor.id;
-    return this.cached.read(scopes.leads, `stats:${agentId ?? 'all'}`, () => this.computeStats(agentId));
+    return this.cached.read(leadScope(actor), `stats:${agentId ?? 'all'}`, () => this.computeStats(agentId));
   }
 
   private async computeStats(agentId: string | undefined): Promise<LeadStats> {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { scopes } from '../../infra/cache/versioned.js';
+import { leadScopes } from '../../infra/cache/versioned.js';
 import { createUsersRepository, type UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 import { usersRoutes } from './users.routes.js';
@@ -24,7 +24,7 @@ export default fp<{ routes: boolean }>(
       events: app.events,
       // Leads answers carry their agent's name.
       renamed: async (user, before) => {
-        if (user.role === 'agent' || before.role === 'agent') await app.versioned.bump(scopes.leads);
+        if (user.role === 'agent' || before.role === 'agent') await app.versioned.bump(...leadScopes([user.id]));
       },
     });
     app.decorate('usersRepository', repository);
