@@ -140,16 +140,9 @@ describe('RabbitMQ (AMQP_URL) with a real node', () => {
       await broker.consume('conflicted', async (event) => {
         received.push(event.id);
       });
-      const until = async (check: () => boolean, what: string) => {
-        const deadline = Date.now() + 15_000;
-        while (!check()) {
-          if (Date.now() > deadline) throw new Error(`not within 15 s: ${what}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
-      await until(() => !broker.connected(), 'the failed setup to be reported');
+      await until(async () => !broker.connected(), 15_000); // the failed setup is reported
       await ch.deleteQueue(main); // the operator fixes the conflict
-      await until(() => broker.connected(), 'the consumer to be set up again');
+      await until(async () => broker.connected(), 15_000); // the consumer is set up again
       const event = {
         id: uuidv7(),
         topic: 'task.created' as const,
@@ -160,7 +153,7 @@ describe('RabbitMQ (AMQP_URL) with a real node', () => {
         data: {},
       };
       await broker.publish([event]);
-      await until(() => received.includes(event.id), 'the event to reach the recovered consumer');
+      await until(async () => received.includes(event.id), 15_000); // and receives the event
     } finally {
       await broker.close();
       for (const q of [main, retry, dead]) await ch.deleteQueue(q);

@@ -10,9 +10,7 @@ import {
   waitReady,
   type ServerProcess,
 } from '../test/ops/processes.js';
-import { PostgresServer } from './postgres-server.js';
-import { RabbitServer } from './rabbitmq-server.js';
-import { RedisServer, freePort } from './redis-server.js';
+import { startProductionServers, type ProductionServers } from './production-servers.js';
 
 const PASSWORD = 'correct horse battery staple';
 const AUTH_LIMIT = 6;
@@ -24,23 +22,16 @@ const AUTH_LIMIT = 6;
  * through the other.
  */
 describe('two API processes on the same PostgreSQL, Redis and RabbitMQ', () => {
-  let pg: PostgresServer;
-  let redis: RedisServer;
-  let rabbit: RabbitServer;
+  let servers: ProductionServers;
   const dirs: string[] = [];
   let a: ServerProcess;
   let b: ServerProcess;
 
   beforeAll(async () => {
-    pg = new PostgresServer(await freePort());
-    redis = new RedisServer(await freePort());
-    rabbit = new RabbitServer(await freePort());
-    await Promise.all([pg.start(), redis.start(), rabbit.start()]);
+    servers = await startProductionServers();
     const key = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const env = {
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      AMQP_URL: rabbit.url,
+      ...servers.env,
       JWT_PRIVATE_KEY: key,
       ALLOW_REGISTRATION: 'true',
       RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT),
@@ -60,7 +51,7 @@ describe('two API processes on the same PostgreSQL, Redis and RabbitMQ', () => {
 
   afterAll(async () => {
     await killLeftovers();
-    await Promise.allSettled([pg?.destroy(), redis?.stop(), rabbit?.destroy()]);
+    await servers?.stop();
     for (const dir of dirs) removeDir(dir);
   });
 

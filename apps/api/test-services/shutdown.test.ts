@@ -1,8 +1,9 @@
-import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  countLogs,
   exitWithin,
+  halfSentPost,
   killLeftovers,
   postJson,
   removeDir,
@@ -12,9 +13,7 @@ import {
   waitReady,
   type ServerProcess,
 } from '../test/ops/processes.js';
-import { PostgresServer } from './postgres-server.js';
-import { RabbitServer } from './rabbitmq-server.js';
-import { RedisServer, freePort } from './redis-server.js';
+import { startProductionServers, type ProductionServers } from './production-servers.js';
 
 const CLIENTS = 8;
 const DRAIN_MS = 1_000;
@@ -32,22 +31,15 @@ type Outcome =
  * the database with its event.
  */
 describe('graceful shutdown under load (real PostgreSQL, Redis, RabbitMQ)', () => {
-  let redis: RedisServer;
-  let rabbit: RabbitServer;
-  let pgServer: PostgresServer;
+  let servers: ProductionServers;
   let dataDir = '';
   let server: ServerProcess;
 
   beforeAll(async () => {
-    pgServer = new PostgresServer(await freePort());
-    redis = new RedisServer(await freePort());
-    rabbit = new RabbitServer(await freePort());
-    await Promise.all([pgServer.start(), redis.start(), rabbit.start()]);
+    servers = await startProductionServers();
     dataDir = tempDataDir();
     server = await startServer(dataDir, {
-      DATABASE_URL: pgServer.url,
-      REDIS_URL: redis.url,
-      AMQP_URL: rabbit.url,
+      ...servers.env,
       SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
       RATE_LIMIT_API_PER_MIN: '100000',
       RATE_LIMIT_AUTH_PER_MIN: '100000',
@@ -57,7 +49,7 @@ describe('graceful shutdown under load (real PostgreSQL, Redis, RabbitMQ)', () =
 
   afterAll(async () => {
     await killLeftovers();
-    await Promise.allSettled([pgServer?.destroy(), redis?.stop(), rabbit?.destroy()]);
+    await servers?.stop();
     if (dataDir) removeDir(dataDir);
   });
 
@@ -128,33 +120,18 @@ describe('graceful shutdown under load (real PostgreSQL, Redis, RabbitMQ)', () =
 
     // Slow requests that are still in flight when the listener closes: each login's body is sent in
     // two parts, the second only once new connections are refused.
-    const body = JSON.stringify({ email: 'load@example.com', password: 'correct horse battery staple' });
-    const slow = Array.from({ length: SLOW }, () => {
-      const req = httpRequest(`${server.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      });
-      const answered = new Promise<{ status: number; error?: string }>((resolve) => {
-        req.on('response', (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-        });
-        req.on('error', (err) => resolve({ status: -1, error: String(err) }));
-      });
-      req.flushHeaders();
-      req.write(body.slice(0, 10));
-      return { req, answered };
-    });
+    const slow = Array.from({ length: SLOW }, () =>
+      halfSentPost(`${server.url}/api/v1/auth/login`, {
+        email: 'load@example.com',
+        password: 'correct horse battery staple',
+      }),
+    );
     // Each has reached the server (it logs a request as it arrives) before the listener closes.
-    const loginsArrived = () =>
-      server
-        .stdout()
-        .split('\n')
-        .filter((l) => l.includes('"msg":"incoming request"') && l.includes('"url":"/api/v1/auth/login"')).length;
+    const loginsArrived = () => countLogs(server, 'incoming request', '/api/v1/auth/login');
     await waitFor(`${SLOW} half-sent sign-ins to arrive`, server, () => loginsArrived() >= SLOW, 5_000);
     await closed;
     const closedAt = now();
-    for (const { req } of slow) req.end(body.slice(10));
+    for (const request of slow) request.finish();
     const slowResults = await Promise.all(slow.map((r) => r.answered));
 
     const exit = await exitWithin(server, 10_000);
@@ -177,7 +154,7 @@ describe('graceful shutdown under load (real PostgreSQL, Redis, RabbitMQ)', () =
 
     // Every acknowledged write is stored, each with its event in the outbox.
     const created = answered.filter((o) => o.id).map((o) => o.id!);
-    const db = new pg.Client({ connectionString: pgServer.url });
+    const db = new pg.Client({ connectionString: servers.postgres.url });
     await db.connect();
     try {
       const { rows } = await db.query<{ tasks: number; events: number }>(

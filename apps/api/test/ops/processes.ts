@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -191,4 +192,34 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+}
+
+/** Count of pino request-log lines with this message (Fastify logs one per request at info), optionally for one URL. */
+export function countLogs(server: Spawned, msg: string, url?: string): number {
+  return server
+    .stdout()
+    .split('\n')
+    .filter((l) => l.includes(`"msg":"${msg}"`) && (!url || l.includes(`"url":"${url}"`))).length;
+}
+
+/**
+ * A JSON POST sent in two parts: the headers and the body's first bytes now, the rest on `finish()`.
+ * The server has the request (it logs it) but cannot answer it until then: certainly in flight.
+ */
+export function halfSentPost(url: string, body: unknown) {
+  const text = JSON.stringify(body);
+  const req = request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+  });
+  const answered = new Promise<{ status: number; error?: string }>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', (err) => resolve({ status: -1, error: String(err) }));
+  });
+  req.flushHeaders();
+  req.write(text.slice(0, 10));
+  return { answered, finish: () => req.end(text.slice(10)) };
 }

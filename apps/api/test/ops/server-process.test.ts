@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  countLogs,
   exitWithin,
+  halfSentPost,
   killLeftovers,
   postJson,
   removeDir,
@@ -22,13 +23,6 @@ const IN_FLIGHT = 40;
 interface Jwks {
   keys: { kid: string }[];
 }
-
-/** Count of pino request-log lines with this message (Fastify logs one per request at info). */
-const countLogs = (server: ServerProcess, msg: string) =>
-  server
-    .stdout()
-    .split('\n')
-    .filter((l) => l.includes(`"msg":"${msg}"`)).length;
 
 /**
  * The real server in its embedded shape: PGlite files and a generated key in DATA_DIR. One data
@@ -88,25 +82,10 @@ describe('server process (embedded database on disk)', () => {
 
   it('on SIGTERM finishes every in-flight request, then exits 0 within 10 s', async () => {
     const before = countLogs(first, 'incoming request');
-    // Each login is sent in two parts: the server has the request (it logs it) but not yet its whole
-    // body when the signal arrives, so every one of them is certainly in flight.
-    const body = JSON.stringify({ email, password: PASSWORD });
-    const pending = Array.from({ length: IN_FLIGHT }, () => {
-      const req = request(`${first.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      });
-      const answered = new Promise<{ status: number; error?: string }>((resolve) => {
-        req.on('response', (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-        });
-        req.on('error', (err) => resolve({ status: -1, error: String(err) }));
-      });
-      req.flushHeaders();
-      req.write(body.slice(0, 10));
-      return { req, answered };
-    });
+    // The server has each login but not yet its whole body when the signal arrives.
+    const pending = Array.from({ length: IN_FLIGHT }, () =>
+      halfSentPost(`${first.url}/api/v1/auth/login`, { email, password: PASSWORD }),
+    );
     await waitFor(
       `${IN_FLIGHT} requests to arrive`,
       first,
@@ -120,7 +99,7 @@ describe('server process (embedded database on disk)', () => {
       () => /"msg":"shutting down"/.test(first.stdout()),
       5_000,
     );
-    for (const { req } of pending) req.end(body.slice(10));
+    for (const request of pending) request.finish();
     const results = await Promise.all(pending.map((p) => p.answered));
     const exit = await exitPromise;
 
