@@ -145,12 +145,12 @@ describe('RabbitMQ (AMQP_URL) with a real node', () => {
       await until(async () => broker.connected(), 15_000); // the consumer is set up again
       const event = {
         id: uuidv7(),
-        topic: 'task.created' as const,
+        topic: 'task.deleted' as const,
         occurredAt: new Date().toISOString(),
         actorId: null,
         source: null,
         audience: [],
-        data: {},
+        data: { id: uuidv7() },
       };
       await broker.publish([event]);
       await until(async () => received.includes(event.id), 15_000); // and receives the event

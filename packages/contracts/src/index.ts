@@ -4,3 +4,4 @@ export * from './users.js';
 export * from './tasks.js';
 export * from './agents.js';
 export * from './leads.js';
+export * from './events.js';

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { uuidv7 } from 'uuidv7';
 import { activityConsumer } from '../../src/infra/events/activity.js';
 import type { DomainEvent } from '../../src/infra/events/events.js';
 import { createInProcessBroker } from '../../src/infra/events/in-process.js';
@@ -175,12 +176,12 @@ describe('the in-process bus', () => {
   const silent = pino({ level: 'silent' });
   const event = (id: string): DomainEvent => ({
     id,
-    topic: 'task.created',
+    topic: 'task.deleted',
     occurredAt: new Date().toISOString(),
     actorId: null,
     source: null,
     audience: [],
-    data: {},
+    data: { id: uuidv7() },
   });
 
   it('retries a failing consumer with backoff until it succeeds', async () => {

@@ -1,44 +1,23 @@
 import { uuidv7 } from 'uuidv7';
+import { parseDomainEvent, type DomainEvent, type EventOf, type Topic } from '@crewdesk/contracts';
 import type { Executor } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
 
-export const topics = [
-  'task.created',
-  'task.updated',
-  'task.completed',
-  'task.deleted',
-  'lead.import.completed',
-  'lead.assigned',
-  'user.deactivated',
-] as const;
-export type Topic = (typeof topics)[number];
+export type { DomainEvent, Topic };
 
-/** What a service says happened; the outbox gives it an id and a time. */
-export interface NewEvent {
-  topic: Topic;
-  data: Record<string, unknown>;
+/** What a service says happened, its payload typed by the topic; the outbox gives it an id and a time. */
+export type NewEvent<T extends Topic = Topic> = EventOf<T> & {
   /** Users who receive it live (their SSE streams). */
   audience: string[];
   actorId?: string | null;
   /** The browser tab that caused it (X-Client-Id), so that tab can skip its own toast. */
   source?: string | null;
-}
+};
 
 /** What services need: record events with a change, and say when it committed. */
 export interface EventSink {
   record(tx: Executor, events: NewEvent[]): Promise<void>;
   committed(): void;
-}
-
-/** An event as the broker carries it and consumers receive it. */
-export interface DomainEvent {
-  id: string;
-  topic: Topic;
-  occurredAt: string;
-  actorId: string | null;
-  source: string | null;
-  audience: string[];
-  data: Record<string, unknown>;
 }
 
 /**
@@ -63,18 +42,11 @@ export function encodeEvent(event: DomainEvent): Buffer {
   return Buffer.from(JSON.stringify(event));
 }
 
-/** A message body back to an event; anything that is not one is refused (and dead-lettered). */
+/** A message body back to an event; anything that does not match its topic's contract is refused (and dead-lettered). */
 export function decodeEvent(body: Buffer): DomainEvent {
-  const value = JSON.parse(body.toString('utf8')) as Partial<DomainEvent>;
-  if (
-    typeof value?.id !== 'string' ||
-    !topics.includes(value.topic as Topic) ||
-    typeof value.occurredAt !== 'string' ||
-    !Array.isArray(value.audience) ||
-    typeof value.data !== 'object' ||
-    value.data === null
-  ) {
+  try {
+    return parseDomainEvent(JSON.parse(body.toString('utf8')));
+  } catch {
     throw new Error('not a Crewdesk event');
   }
-  return value as DomainEvent;
 }

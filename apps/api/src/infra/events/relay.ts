@@ -119,15 +119,19 @@ export class OutboxRelay {
         .limit(BATCH)
         .for('update', { skipLocked: true });
       if (rows.length === 0) return 0;
-      const events: DomainEvent[] = rows.map((r) => ({
-        id: r.id,
-        topic: r.topic as Topic,
-        occurredAt: r.createdAt.toISOString(),
-        actorId: r.actorId,
-        source: r.source,
-        audience: r.audience,
-        data: r.payload,
-      }));
+      // Written by recordEvents from typed events, so each row's payload is its topic's.
+      const events = rows.map(
+        (r) =>
+          ({
+            id: r.id,
+            topic: r.topic as Topic,
+            occurredAt: r.createdAt.toISOString(),
+            actorId: r.actorId,
+            source: r.source,
+            audience: r.audience,
+            data: r.payload,
+          }) as DomainEvent,
+      );
       await guarded(this.breaker, () => this.broker.publish(events));
       await tx
         .update(outbox)

@@ -307,7 +307,7 @@ export class LeadImportService {
             .filter((share) => share.count > 0)
             .map((share) => ({
               topic: 'lead.assigned' as const,
-              data: { count: share.count, reason: 'import', importId: id },
+              data: { count: share.count, reason: 'import' as const, importId: id },
               audience: [share.agentId],
               actorId: actor.id,
               source: actor.source,

@@ -1,4 +1,5 @@
 import type {
+  EventOf,
   BulkTaskBody,
   CreateTaskBody,
   ExportTasksQuery,
@@ -60,9 +61,10 @@ function taskEvent(
   topic: 'task.created' | 'task.updated' | 'task.completed' | 'task.deleted',
   task: TaskRow,
 ): NewEvent {
+  const change: EventOf<'task.created' | 'task.updated' | 'task.completed' | 'task.deleted'> =
+    topic === 'task.deleted' ? { topic, data: { id: task.id } } : { topic, data: { task: toTaskDto(task) } };
   return {
-    topic,
-    data: topic === 'task.deleted' ? { id: task.id } : { task: toTaskDto(task) },
+    ...change,
     audience: [task.ownerId],
     actorId: actor.id,
     source: actor.source,
