@@ -53,14 +53,14 @@ async function run(label: string, databaseUrl: string, csv: string) {
     }),
   });
   await app.ready();
-  const admin = await app.usersService.create({
+  const admin = await app.usersService.createAccount({
     email: 'bench@example.com',
     name: 'Bench',
     password: 'correct horse battery staple',
     role: 'admin',
   });
   for (let i = 0; i < AGENTS; i++) {
-    await app.usersService.create({
+    await app.usersService.createAccount({
       email: `agent${i}@example.com`,
       name: `Agent ${i}`,
       password: 'correct horse battery staple',

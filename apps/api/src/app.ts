@@ -15,9 +15,8 @@ import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
 import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
-import authCore from './modules/auth/auth-core.plugin.js';
+import authModule, { authCore } from './modules/auth/index.js';
 import usersModule from './modules/users/index.js';
-import authModule from './modules/auth/index.js';
 import tasksModule from './modules/tasks/index.js';
 import agentsModule from './modules/agents/index.js';
 import leadsModule from './modules/leads/index.js';
@@ -78,14 +77,15 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
   await app.register(rateLimitPlugin);
   await app.register(docsModule);
 
-  // Modules
+  // Modules: every process has every module's service; SERVICES chooses whose routes it serves.
+  const routes = (service: 'auth' | 'tasks' | 'agents' | 'leads') => ({ routes: config.services.has(service) });
   await app.register(healthModule);
   await app.register(authCore);
-  await app.register(usersModule, { routes: config.services.has('auth') });
-  await app.register(authModule, { routes: config.services.has('auth') });
-  await app.register(tasksModule, { routes: config.services.has('tasks') });
-  if (config.services.has('agents')) await app.register(agentsModule);
-  if (config.services.has('leads')) await app.register(leadsModule);
+  await app.register(usersModule, routes('auth'));
+  await app.register(authModule, routes('auth'));
+  await app.register(tasksModule, routes('tasks'));
+  await app.register(agentsModule, routes('agents'));
+  await app.register(leadsModule, routes('leads'));
   await app.register(liveEventsModule);
 
   // The web app, when it has been built (npm start builds it)

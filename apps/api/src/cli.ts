@@ -4,8 +4,7 @@ import pino from 'pino';
 import { createUserBody } from '@crewdesk/contracts';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './infra/db/client.js';
-import { createUsersRepository } from './modules/users/users.repository.js';
-import { UsersService } from './modules/users/users.service.js';
+import { UsersService } from './modules/users/index.js';
 import { AppError } from './shared/errors.js';
 import { recordEvents } from './infra/events/events.js';
 
@@ -65,15 +64,13 @@ async function main(argv: string[]) {
       }
       const service = new UsersService({
         db: database.db,
-        users: createUsersRepository(database.db),
-        revokeSessions: async () => [],
-        announceRevoked: async () => {},
         defaultPhoneRegion: config.defaultPhoneRegion,
         // Events land in the outbox; a running server's relay publishes them.
         events: { record: recordEvents, committed: () => {} },
-        renamed: async () => {}, // creates only
+        // Creates only: a new account has no sessions to end.
+        sessions: { endAllForUser: async () => [], announce: async () => {} },
       });
-      const user = await service.create(input.data);
+      const user = await service.createAccount(input.data);
       console.log(`Created admin ${user.email} (${user.id}).`);
       return 0;
     }

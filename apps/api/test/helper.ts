@@ -1,9 +1,11 @@
+import { and, count, eq } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Role } from '@crewdesk/contracts';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { scopes } from '../src/infra/cache/versioned.js';
+import { users } from '../src/infra/db/schema/index.js';
 import { REFRESH_COOKIE } from '../src/modules/auth/auth.routes.js';
 import { resetDatabase, testDatabase } from './database.js';
 import { closeServices, resetServices, testServices } from './services.js';
@@ -18,6 +20,9 @@ export function testConfig(env: Record<string, string> = {}) {
     // Suites sign in hundreds of times a minute from one address; the limits get their own tests.
     RATE_LIMIT_AUTH_PER_MIN: '100000',
     RATE_LIMIT_API_PER_MIN: '100000',
+    // Load shedding is not what these tests are about: on a busy 2-core machine a PGlite import (the
+    // database runs on the event loop) can stall the loop past 1 s and shed the suite's own requests.
+    MAX_EVENT_LOOP_DELAY_MS: '30000',
     ...testServices(),
     ...env,
   });
@@ -88,10 +93,24 @@ export async function login(
   );
 }
 
+/** The stored account with this email, read from the database (undefined when there is none). */
+export async function userByEmail(app: FastifyInstance, email: string) {
+  const [row] = await app.database.db.select().from(users).where(eq(users.email, email));
+  return row;
+}
+
+export async function activeAdminCount(app: FastifyInstance): Promise<number> {
+  const [row] = await app.database.db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.active, true)));
+  return row?.n ?? 0;
+}
+
 /** A user of the given role, created directly (admins and agents cannot sign themselves up). */
 export async function createUser(app: FastifyInstance, role: Role = 'member', name = 'Test User'): Promise<SignedIn> {
   const email = uniqueEmail(role);
-  await app.usersService.create({ email, name, password: PASSWORD, role });
+  await app.usersService.createAccount({ email, name, password: PASSWORD, role });
   return login(app, email);
 }
 

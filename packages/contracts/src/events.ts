@@ -10,6 +10,7 @@ import { role } from './users.js';
 
 const taskChanged = z.object({ task });
 export const assignReasons = ['import', 'reassign', 'redistribute'] as const;
+export type AssignReason = (typeof assignReasons)[number];
 
 export const eventPayloads = {
   'task.created': taskChanged,

@@ -1,5 +1,5 @@
 import type { Role } from '@crewdesk/contracts';
-import { notFound } from './errors.js';
+import { AppError, notFound } from './errors.js';
 
 /** Who is making the request, as proven by a verified access token. */
 export interface Actor {
@@ -44,4 +44,17 @@ export function listOwner(actor: Actor, requestedOwnerId: string | undefined): s
   if (requestedOwnerId === undefined || requestedOwnerId === actor.id) return actor.id;
   if (actor.role !== 'admin') throw notFound('Owner');
   return requestedOwnerId;
+}
+
+/** Role checks for service methods that only some roles may call (the routes check the same first). */
+export function assertRole(actor: Actor, ...roles: Role[]): void {
+  if (!roles.includes(actor.role)) throw new AppError('forbidden', 'Your role does not allow this');
+}
+
+/**
+ * Whose objects an unfiltered read covers: admins everyone's (null), everyone else only their own
+ * (an agent's leads, for example), whatever filter they send.
+ */
+export function ownScope(actor: Actor): string | null {
+  return actor.role === 'admin' ? null : actor.id;
 }

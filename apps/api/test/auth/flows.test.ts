@@ -12,6 +12,7 @@ import {
   register,
   uniqueEmail,
   useTestApp,
+  userByEmail,
 } from '../helper.js';
 
 const me = (app: FastifyInstance, auth: { authorization: string }) =>
@@ -72,7 +73,7 @@ describe('auth flows', () => {
         url: '/api/v1/auth/register',
         payload: { email: email.toUpperCase(), password: PASSWORD, name: 'Case' },
       });
-      const user = await ctx.app.usersRepository.findByEmail(email.toLowerCase());
+      const user = await userByEmail(ctx.app, email.toLowerCase());
       expect(user?.email).toBe(email.toLowerCase());
       const res = await login(ctx.app, email.toUpperCase());
       expect(res.id).toBe(user?.id);
@@ -285,7 +286,7 @@ describe('auth with ALLOW_REGISTRATION=false', () => {
     expect(res.statusCode).toBe(403);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refreshCookie(res)).toBeUndefined();
-    expect(await app.usersRepository.findByEmail(email)).toBeUndefined();
+    expect(await userByEmail(app, email)).toBeUndefined();
   });
 
   it('reports registrationOpen false in setup-status', async () => {

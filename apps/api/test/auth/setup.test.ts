@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetDatabase, testDatabase } from '../database.js';
-import { PASSWORD, createTestApp, login, refreshCookieOf, uniqueEmail } from '../helper.js';
+import {
+  PASSWORD,
+  createTestApp,
+  login,
+  refreshCookieOf,
+  uniqueEmail,
+  userByEmail,
+  activeAdminCount,
+} from '../helper.js';
 
 /**
  * The setup token is issued in an onReady hook when the database has no active admin, so every
@@ -59,7 +67,7 @@ describe('first-admin setup', () => {
 
     const status = await a.inject({ method: 'GET', url: '/api/v1/auth/setup-status' });
     expect(status.json().setupRequired).toBe(false);
-    expect(await a.usersRepository.countActiveAdmins()).toBe(1);
+    expect(await activeAdminCount(a)).toBe(1);
 
     // The new admin signs in normally afterwards.
     expect((await login(a, email)).role).toBe('admin');
@@ -70,7 +78,7 @@ describe('first-admin setup', () => {
     const email = uniqueEmail();
     const wrong = await setup(a, { token: 'not-the-token', email, password: PASSWORD, name: 'Mallory' });
     expect(wrong.statusCode).toBe(403);
-    expect(await a.usersRepository.findByEmail(email)).toBeUndefined();
+    expect(await userByEmail(a, email)).toBeUndefined();
 
     const right = await setup(a, { token: a.setupToken as string, email, password: PASSWORD, name: 'Admin' });
     expect(right.statusCode, right.body).toBe(201);
@@ -89,7 +97,7 @@ describe('first-admin setup', () => {
   it('issues no setup token when an active admin already exists', async () => {
     await resetDatabase(await testDatabase());
     const first = await createTestApp();
-    await first.usersService.create({ email: uniqueEmail(), name: 'Admin', password: PASSWORD, role: 'admin' });
+    await first.usersService.createAccount({ email: uniqueEmail(), name: 'Admin', password: PASSWORD, role: 'admin' });
     await first.close();
     app = await createTestApp();
     expect(app.setupToken).toBeNull();
@@ -118,7 +126,7 @@ describe('first-admin setup', () => {
     await first.close();
     app = await createTestApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD: 'a different password entirely' });
     expect(app.setupToken).toBeNull();
-    expect(await app.usersRepository.countActiveAdmins()).toBe(1);
+    expect(await activeAdminCount(app)).toBe(1);
     expect((await login(app, email)).role).toBe('admin');
   });
 });

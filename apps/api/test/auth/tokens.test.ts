@@ -80,7 +80,7 @@ describe('access tokens and JWKS', () => {
     });
     try {
       const email = uniqueEmail();
-      await app.usersService.create({ email, name: 'Iss', password: PASSWORD, role: 'member' });
+      await app.usersService.createAccount({ email, name: 'Iss', password: PASSWORD, role: 'member' });
       const u = await login(app, email);
       const claims = decodeJwt(u.accessToken);
       expect(claims).toMatchObject({ iss: 'https://id.example', aud: 'tasks' });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from 'uuidv7';
 import { testDatabase } from '../database.js';
 import { PASSWORD, createTestApp, uniqueEmail, useTestApp } from '../helper.js';
+import { createSessionsRepository } from '../../src/modules/auth/sessions.repository.js';
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -237,9 +238,9 @@ describe('SERVICES=tasks', () => {
 
   it('serves tasks to a holder of a token for a live session, and keeps health probes', async () => {
     const email = uniqueEmail();
-    const user = await app.usersService.create({ email, name: 'Worker', password: PASSWORD, role: 'member' });
+    const user = await app.usersService.createAccount({ email, name: 'Worker', password: PASSWORD, role: 'member' });
     const sessionId = uuidv7();
-    await app.sessions.create({
+    await createSessionsRepository(app.database.db).create({
       id: sessionId,
       userId: user.id,
       tokenHash: 'not-used-here',

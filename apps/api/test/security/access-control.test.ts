@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '@crewdesk/contracts';
 import { describe, expect, it } from 'vitest';
-import { PASSWORD, createUser, uniqueEmail, useTestApp, type SignedIn } from '../helper.js';
+import {
+  PASSWORD,
+  createUser,
+  uniqueEmail,
+  useTestApp,
+  type SignedIn,
+  userByEmail,
+  activeAdminCount,
+} from '../helper.js';
 import { expectProblem, MISSING_ID } from './support.js';
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
@@ -289,7 +297,7 @@ describe('access to /api/v1/users', () => {
       payload: { email: 'sneaky@example.com', name: 'Sneaky', password: 'a long unusual passphrase', role: 'admin' },
     });
     expectProblem(create, 403);
-    expect(await ctx.app.usersRepository.findByEmail('sneaky@example.com')).toBeUndefined();
+    expect(await userByEmail(ctx.app, 'sneaky@example.com')).toBeUndefined();
   });
 
   it('an admin may GET and PATCH /api/v1/users/:id (control)', async () => {
@@ -330,8 +338,8 @@ describe('first-admin setup', () => {
     const email = uniqueEmail('setup');
     const res = await setup(`${token}x`, email);
     expectProblem(res, 403);
-    expect(await ctx.app.usersRepository.findByEmail(email)).toBeUndefined();
-    expect(await ctx.app.usersRepository.countActiveAdmins()).toBe(0);
+    expect(await userByEmail(ctx.app, email)).toBeUndefined();
+    expect(await activeAdminCount(ctx.app)).toBe(0);
   });
 
   it('the setup token makes exactly one admin and cannot be used twice', async () => {
@@ -341,7 +349,7 @@ describe('first-admin setup', () => {
     expect(first.json().user.role).toBe('admin');
     const again = await setup(token);
     expectProblem(again, 403);
-    expect(await ctx.app.usersRepository.countActiveAdmins()).toBe(1);
+    expect(await activeAdminCount(ctx.app)).toBe(1);
   });
 
   it('setup is refused once an active admin exists, even with a valid token', async () => {
@@ -350,6 +358,6 @@ describe('first-admin setup', () => {
     const email = uniqueEmail('setup');
     const res = await setup(token, email);
     expectProblem(res, 409);
-    expect(await ctx.app.usersRepository.findByEmail(email)).toBeUndefined();
+    expect(await userByEmail(ctx.app, email)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { PASSWORD, createUser, register, uniqueEmail, useTestApp } from '../helper.js';
+import { PASSWORD, createUser, register, uniqueEmail, useTestApp, userByEmail } from '../helper.js';
 import { errorPaths, expectProblem, MISSING_ID } from './support.js';
 
 const ALLOWED = 'https://app.example.com';
@@ -108,7 +108,7 @@ describe('security headers and input handling', () => {
       expectProblem(res, 400);
       expect(errorPaths(res)).toContain(field);
       expect(res.cookies).toEqual([]);
-      expect(await ctx.app.usersRepository.findByEmail(email)).toBeUndefined();
+      expect(await userByEmail(ctx.app, email)).toBeUndefined();
     },
   );
 

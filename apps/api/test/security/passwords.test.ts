@@ -2,8 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { sessions, users } from '../../src/infra/db/schema/index.js';
-import { isCommonPassword } from '../../src/modules/auth/passwords.js';
-import { PASSWORD, createUser, refresh, refreshCookieOf, register, uniqueEmail, useTestApp } from '../helper.js';
+import { isCommonPassword } from '../../src/modules/users/passwords.js';
+import {
+  PASSWORD,
+  createUser,
+  refresh,
+  refreshCookieOf,
+  register,
+  uniqueEmail,
+  useTestApp,
+  userByEmail,
+} from '../helper.js';
 import { errorPaths, expectProblem, sessionIdOfCookie } from './support.js';
 
 /** A password no list contains, of exactly this length. */
@@ -23,7 +32,7 @@ describe('password rules', () => {
       const res = await signUp(password, email);
       expectProblem(res, 400);
       expect(errorPaths(res)).toEqual(['password']);
-      expect(await ctx.app.usersRepository.findByEmail(email)).toBeUndefined();
+      expect(await userByEmail(ctx.app, email)).toBeUndefined();
     },
   );
 
@@ -89,7 +98,7 @@ describe('password rules', () => {
     });
     expectProblem(res, 400);
     expect(errorPaths(res)).toEqual(['password']);
-    expect(await ctx.app.usersRepository.findByEmail(email)).toBeUndefined();
+    expect(await userByEmail(ctx.app, email)).toBeUndefined();
   });
 });
 

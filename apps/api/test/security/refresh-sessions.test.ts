@@ -13,6 +13,7 @@ import {
   type SignedIn,
 } from '../helper.js';
 import { ageLastRotation, bearer, expectProblem, me, sessionIdOfCookie, sessionRow } from './support.js';
+import type { SessionsRepository } from '../../src/modules/auth/sessions.repository.js';
 
 /** Every Set-Cookie for the refresh cookie in an answer. */
 const refreshSetCookies = (res: LightMyRequestResponse) => res.cookies.filter((c) => c.name === REFRESH_COOKIE);
@@ -330,14 +331,16 @@ describe('refresh and logout edge cases', () => {
 
   it('a server error during refresh keeps the refresh cookie (only a dead session loses it)', async () => {
     const u = await register(ctx.app);
-    const rotate = ctx.app.sessions.rotate;
-    ctx.app.sessions.rotate = () => Promise.reject(new Error('database unavailable'));
+    // The auth service's own sessions repository (private to the module), failing as a database would.
+    const sessions = (ctx.app.authService as unknown as { deps: { sessions: SessionsRepository } }).deps.sessions;
+    const rotate = sessions.rotate;
+    sessions.rotate = () => Promise.reject(new Error('database unavailable'));
     try {
       const res = await refresh(ctx.app, u.refreshCookie);
       expect(res.statusCode).toBe(500);
       expect(res.cookies.find((c) => c.name === 'crewdesk_refresh')).toBeUndefined();
     } finally {
-      ctx.app.sessions.rotate = rotate;
+      sessions.rotate = rotate;
     }
     expect((await refresh(ctx.app, u.refreshCookie)).statusCode).toBe(200);
   });

@@ -36,13 +36,13 @@ describe('access tokens', () => {
   const headerOf = (overrides: Partial<CompactJWSHeaderParameters> = {}): CompactJWSHeaderParameters => ({
     alg: 'EdDSA',
     typ: 'at+jwt',
-    kid: ctx.app.signingKeys.kid,
+    kid: ctx.app.tokens.keys.kid,
     ...overrides,
   });
   const sign = (
     payload: JWTPayload,
     header = headerOf(),
-    key: KeyObject | Uint8Array = ctx.app.signingKeys.privateKey,
+    key: KeyObject | Uint8Array = ctx.app.tokens.keys.privateKey,
   ) => new SignJWT(payload).setProtectedHeader(header).sign(key);
   const segment = (value: object) => base64url.encode(JSON.stringify(value));
 
@@ -71,14 +71,14 @@ describe('access tokens', () => {
     const jwk = await publishedJwk();
     expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(jwk).not.toHaveProperty('d');
-    expect(jwk.kid).toBe(ctx.app.signingKeys.kid);
+    expect(jwk.kid).toBe(ctx.app.tokens.keys.kid);
     const header = decodeProtectedHeader(user.accessToken);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt', kid: jwk.kid });
   });
 
   it('refuses alg "none" with an empty signature', async () => {
     const user = await register(ctx.app);
-    const token = `${segment({ alg: 'none', typ: 'at+jwt', kid: ctx.app.signingKeys.kid })}.${segment(claimsOf(user))}.`;
+    const token = `${segment({ alg: 'none', typ: 'at+jwt', kid: ctx.app.tokens.keys.kid })}.${segment(claimsOf(user))}.`;
     await expectRefused(token);
   });
 
@@ -151,7 +151,7 @@ describe('access tokens', () => {
     const user = await register(ctx.app);
     const attacker = generateKeyPairSync('ed25519');
     const jwk = await exportJWK(attacker.publicKey);
-    const kid = kidOf(await calculateJwkThumbprint(jwk), ctx.app.signingKeys.kid);
+    const kid = kidOf(await calculateJwkThumbprint(jwk), ctx.app.tokens.keys.kid);
     await expectRefused(await sign(claimsOf(user), headerOf({ jwk, kid }), attacker.privateKey));
   });
 

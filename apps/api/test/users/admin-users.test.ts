@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '@crewdesk/contracts';
-import { PASSWORD, createUser, login, refresh, uniqueEmail, useTestApp, type SignedIn } from '../helper.js';
+import {
+  PASSWORD,
+  createUser,
+  login,
+  refresh,
+  uniqueEmail,
+  useTestApp,
+  type SignedIn,
+  userByEmail,
+} from '../helper.js';
 
 interface UserDto {
   id: string;
@@ -78,7 +87,7 @@ describe('/api/v1/users (admin)', () => {
       const res = await createVia(ctx.app, admin, { email, name: 'Weak', password: 'password123', role: 'agent' });
       expect(res.statusCode).toBe(400);
       expect(res.json().errors).toEqual([expect.objectContaining({ path: 'password' })]);
-      expect(await ctx.app.usersRepository.findByEmail(email)).toBeUndefined();
+      expect(await userByEmail(ctx.app, email)).toBeUndefined();
     });
 
     it('refuses an existing email with 409 naming email', async () => {
@@ -396,7 +405,7 @@ describe('/api/v1/users (admin)', () => {
         const res = await ctx.app.inject({ method, url, payload });
         expect(res.statusCode, `${method} ${url}`).toBe(401);
       }
-      expect(await ctx.app.usersRepository.findByEmail(email)).toBeUndefined();
+      expect(await userByEmail(ctx.app, email)).toBeUndefined();
     });
   });
 });

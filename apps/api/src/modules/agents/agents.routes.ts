@@ -9,7 +9,8 @@ import {
   problem,
   updateAgentBody,
 } from '@crewdesk/contracts';
-import { toAgentDto, type AgentsService } from './agents.service.js';
+import { actorOf } from '../auth/index.js';
+import type { AgentsService } from './agents.service.js';
 
 export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = async (app, { service }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -31,7 +32,7 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         response: { 200: agentPage, ...errors },
       },
     },
-    async (request) => service.list(request.query),
+    async (request) => service.list(actorOf(request), request.query),
   );
 
   r.post(
@@ -47,7 +48,7 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         response: { 201: agent, ...errors },
       },
     },
-    async (request, reply) => reply.code(201).send(toAgentDto(await service.create(request.body))),
+    async (request, reply) => reply.code(201).send(await service.create(actorOf(request), request.body)),
   );
 
   r.get(
@@ -63,7 +64,7 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         response: { 200: agent, ...errors },
       },
     },
-    async (request) => toAgentDto(await service.get(request.params.id)),
+    async (request) => service.get(actorOf(request), request.params.id),
   );
 
   r.patch(
@@ -80,6 +81,6 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         response: { 200: agent, ...errors },
       },
     },
-    async (request) => toAgentDto(await service.update(request.params.id, request.body)),
+    async (request) => service.update(actorOf(request), request.params.id, request.body),
   );
 };

@@ -4,16 +4,16 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 import type { Role } from '@crewdesk/contracts';
 import type { Actor } from '../../shared/access.js';
 import { AppError } from '../../shared/errors.js';
-import { loadPrivateKeyPem, signingKeys, type SigningKeys } from './keys.js';
+import { loadPrivateKeyPem, signingKeys } from './keys.js';
 import { SessionGuard } from './session-guard.js';
-import { createSessionsRepository, type SessionsRepository } from './sessions.repository.js';
+import { createSessionsRepository } from './sessions.repository.js';
 import { AccessTokens } from './tokens.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Signs and verifies access tokens; `keys` holds the public key the JWKS publishes. */
     tokens: AccessTokens;
-    signingKeys: SigningKeys;
-    sessions: SessionsRepository;
+    /** Whether a session is live, and ending sessions everywhere at once. */
     sessionGuard: SessionGuard;
     /** onRequest: a valid access token of a live session, or 401. */
     authenticate: onRequestAsyncHookHandler;
@@ -40,13 +40,15 @@ export default fp(
     const pem = loadPrivateKeyPem(config.jwt.privateKeyPem, config.dataDir, config.database.url !== 'memory://');
     const keys = await signingKeys(pem);
     const tokens = new AccessTokens(keys, config.jwt);
-    const sessions = createSessionsRepository(app.database.db);
-    const guard = new SessionGuard(app.cache, sessions, config.jwt.accessTtlSeconds, app.log);
+    const guard = new SessionGuard(
+      app.cache,
+      createSessionsRepository(app.database.db),
+      config.jwt.accessTtlSeconds,
+      app.log,
+    );
 
     await app.register(cookie);
-    app.decorate('signingKeys', keys);
     app.decorate('tokens', tokens);
-    app.decorate('sessions', sessions);
     app.decorate('sessionGuard', guard);
     app.decorateRequest('actor', null);
 

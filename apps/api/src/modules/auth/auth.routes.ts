@@ -75,7 +75,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return { keys: [app.signingKeys.jwk as Record<string, unknown>] };
+      return { keys: [app.tokens.keys.jwk as Record<string, unknown>] };
     },
   );
 
@@ -90,11 +90,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         response: { 200: setupStatus, 429: problem },
       },
     },
-    async () => {
-      // An admin made elsewhere (another replica, the CLI on a shared database) ends the setup token too.
-      if (app.setupTokens.pending && (await app.usersRepository.countActiveAdmins()) > 0) app.setupTokens.consume();
-      return { setupRequired: app.setupTokens.pending, registrationOpen: app.config.allowRegistration };
-    },
+    async () => service.setupStatus(),
   );
 
   r.post(

@@ -1,13 +1,10 @@
-import type { LoginBody, RegisterBody, Session, SetupBody } from '@crewdesk/contracts';
+import type { LoginBody, RegisterBody, Session, SetupBody, User } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
-import type { Database } from '../../infra/db/client.js';
 import type { Actor } from '../../shared/access.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
 import { iso } from '../../shared/time.js';
-import type { UsersRepository, UserRow } from '../users/users.repository.js';
-import { toUserDto, type UsersService } from '../users/users.service.js';
+import type { UsersService } from '../users/index.js';
 import type { LoginLimiter } from './login-limiter.js';
-import { burnVerification, verifyPassword } from './passwords.js';
 import type { SessionGuard } from './session-guard.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import type { SetupTokens } from './setup-tokens.js';
@@ -29,9 +26,7 @@ export interface IssuedSession {
 }
 
 export interface AuthServiceDeps {
-  db: Database;
-  users: UsersRepository;
-  usersService: UsersService;
+  users: UsersService;
   sessions: SessionsRepository;
   guard: SessionGuard;
   tokens: AccessTokens;
@@ -47,7 +42,7 @@ const sessionEnded = () => new AppError('unauthorized', 'Your session has ended;
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  private async startSession(user: UserRow, meta: ClientMeta): Promise<IssuedSession> {
+  private async startSession(user: User, meta: ClientMeta): Promise<IssuedSession> {
     const id = uuidv7();
     const { token, hash } = newRefreshToken(id);
     await this.deps.sessions.create({
@@ -67,22 +62,17 @@ export class AuthService {
 
   async register(body: RegisterBody, meta: ClientMeta) {
     if (!this.deps.allowRegistration) throw new AppError('forbidden', 'Sign-up is closed; ask an admin for an account');
-    const user = await this.deps.usersService.create({ ...body, role: 'member' });
-    return { user: toUserDto(user), ...(await this.startSession(user, meta)) };
+    const user = await this.deps.users.createAccount({ ...body, role: 'member' });
+    return { user, ...(await this.startSession(user, meta)) };
   }
 
   /** The same answer, after the same argon2 work, whether the email is unknown or the password wrong. */
   async login(body: LoginBody, meta: ClientMeta) {
     await this.deps.limiter.assertAllowed(body.email, meta.ip);
-    const user = await this.deps.users.findByEmail(body.email);
-    const ok = user
-      ? await verifyPassword(user.passwordHash, body.password)
-      : (await burnVerification(body.password), false);
-    if (!user || !ok || !user.active) {
-      throw invalidCredentials();
-    }
+    const user = await this.deps.users.checkCredentials(body.email, body.password);
+    if (!user?.active) throw invalidCredentials();
     await this.deps.limiter.recordSuccess(body.email, meta.ip);
-    return { user: toUserDto(user), ...(await this.startSession(user, meta)) };
+    return { user, ...(await this.startSession(user, meta)) };
   }
 
   async refresh(refreshToken: string | undefined): Promise<IssuedSession> {
@@ -118,7 +108,7 @@ export class AuthService {
     }
     // A token of this family that is no longer current: someone replayed it. End the whole family.
     const revoked = await this.deps.sessions.revoke(sessionId);
-    await this.deps.guard.markRevoked(revoked);
+    await this.deps.guard.announce(revoked);
     throw new AppError('unauthorized', 'This refresh token was already used; the session has been ended for safety');
   }
 
@@ -134,41 +124,40 @@ export class AuthService {
       if (found && (found.session.tokenHash === hash || found.session.previousTokenHash === hash))
         ended.add(cookieSession);
     }
-    for (const id of ended) await this.deps.guard.markRevoked(await this.deps.sessions.revoke(id));
+    for (const id of ended) await this.deps.guard.announce(await this.deps.sessions.revoke(id));
   }
 
   async logoutAll(actor: Actor) {
-    await this.deps.guard.markRevoked(await this.deps.sessions.revokeAllForUser(actor.id));
+    await this.deps.guard.announce(await this.deps.sessions.revokeAllForUser(actor.id));
   }
 
   async setup(body: SetupBody, meta: ClientMeta) {
     if (!this.deps.setupTokens.matches(body.token)) {
       throw new AppError('forbidden', 'This setup link is not valid or has already been used');
     }
-    const user = await this.deps.db.transaction(async (tx) => {
-      await this.deps.users.lockAdminSet(tx);
-      if ((await this.deps.users.countActiveAdmins(tx)) > 0) {
-        throw new AppError('conflict', 'Crewdesk already has an admin; sign in instead');
-      }
-      return this.deps.usersService.create(
-        { email: body.email, name: body.name, password: body.password, role: 'admin' },
-        tx,
-      );
+    const user = await this.deps.users.createFirstAdmin({
+      email: body.email,
+      name: body.name,
+      password: body.password,
     });
     this.deps.setupTokens.consume();
-    return { user: toUserDto(user), ...(await this.startSession(user, meta)) };
+    return { user, ...(await this.startSession(user, meta)) };
+  }
+
+  /** Whether first-admin setup is pending; an admin made elsewhere (another replica, the CLI) ends it too. */
+  async setupStatus() {
+    if (this.deps.setupTokens.pending && (await this.deps.users.hasActiveAdmin())) this.deps.setupTokens.consume();
+    return { setupRequired: this.deps.setupTokens.pending, registrationOpen: this.deps.allowRegistration };
   }
 
   /** Anyone holding the old password's sessions is signed out; this device stays signed in. */
   async changePassword(actor: Actor, currentPassword: string, newPassword: string) {
-    const user = await this.deps.users.findById(actor.id);
-    if (!user) throw notFound('User');
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+    if (!(await this.deps.users.checkPassword(actor.id, currentPassword))) {
       throw fieldError('currentPassword', 'The current password is not correct');
     }
     if (currentPassword === newPassword)
       throw fieldError('newPassword', 'Choose a password different from the current one');
-    await this.deps.usersService.setPassword(user.id, newPassword, actor.sessionId);
+    await this.deps.users.setPassword(actor.id, newPassword, actor.sessionId);
   }
 
   async listSessions(actor: Actor): Promise<Session[]> {
@@ -186,6 +175,6 @@ export class AuthService {
   async revokeSession(actor: Actor, sessionId: string) {
     const revoked = await this.deps.sessions.revoke(sessionId, actor.id);
     if (revoked.length === 0) throw notFound('Session');
-    await this.deps.guard.markRevoked(revoked);
+    await this.deps.guard.announce(revoked);
   }
 }

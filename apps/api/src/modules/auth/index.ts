@@ -2,10 +2,14 @@ import fp from 'fastify-plugin';
 import { LoginLimiter } from './login-limiter.js';
 import { AuthService } from './auth.service.js';
 import { authRoutes } from './auth.routes.js';
+import { createSessionsRepository } from './sessions.repository.js';
 import { SetupTokens } from './setup-tokens.js';
+
+export { default as authCore, actorOf, bearerToken } from './auth-core.plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    authService: AuthService;
     setupTokens: SetupTokens;
     /** The first-admin link printed at start, while no admin exists. */
     setupToken: string | null;
@@ -21,10 +25,8 @@ export default fp<{ routes: boolean }>(
     app.decorate('setupToken', null);
 
     const service = new AuthService({
-      db: app.database.db,
-      users: app.usersRepository,
-      usersService: app.usersService,
-      sessions: app.sessions,
+      users: app.usersService,
+      sessions: createSessionsRepository(app.database.db),
       guard: app.sessionGuard,
       tokens: app.tokens,
       limiter: new LoginLimiter(config.loginMaxFailures, app.redis),
@@ -32,19 +34,20 @@ export default fp<{ routes: boolean }>(
       refreshTtlSeconds: config.jwt.refreshTtlSeconds,
       allowRegistration: config.allowRegistration,
     });
+    app.decorate('authService', service);
     if (routes) await app.register(authRoutes, { service });
 
     app.addHook('onReady', async () => {
       if (config.bootstrapAdmin) {
         const { email, password } = config.bootstrapAdmin;
-        const existing = await app.usersRepository.findByEmail(email);
+        const existing = await app.usersService.findByEmail(email);
         if (!existing) {
-          await app.usersService.create({ email, password, name: 'Administrator', role: 'admin' });
+          await app.usersService.createAccount({ email, password, name: 'Administrator', role: 'admin' });
           app.log.info({ email }, 'created the admin from ADMIN_EMAIL');
         } else if (existing.role !== 'admin') {
           app.log.warn({ email }, 'ADMIN_EMAIL belongs to an account that is not an admin; left unchanged');
         }
-      } else if ((await app.usersRepository.countActiveAdmins()) === 0) {
+      } else if (!(await app.usersService.hasActiveAdmin())) {
         app.setupToken = setupTokens.issue();
       }
     });

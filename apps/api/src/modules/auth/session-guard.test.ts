@@ -14,7 +14,7 @@ describe('session guard', () => {
 
     const racing = guard.isLive('s1'); // reads the database: the session is still live at this moment
     await new Promise((r) => setImmediate(r));
-    await guard.markRevoked(['s1']); // logout commits meanwhile
+    await guard.announce(['s1']); // logout commits meanwhile
     answer(true);
     expect(await racing).toBe(true); // that request was already past the check
     expect(await guard.isLive('s1')).toBe(false); // but the next one is refused

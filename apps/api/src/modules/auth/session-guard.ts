@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Cache } from '../../infra/cache/cache.js';
+import type { Executor } from '../../infra/db/client.js';
 import { AppError } from '../../shared/errors.js';
 import type { SessionsRepository } from './sessions.repository.js';
 
@@ -40,7 +41,13 @@ export class SessionGuard {
     return live;
   }
 
-  async markRevoked(sessionIds: string[]): Promise<void> {
+  /** Ends every session of a user (but `exceptId`) inside the caller's transaction; announce the ids after it commits. */
+  endAllForUser(userId: string, tx: Executor, exceptId?: string): Promise<string[]> {
+    return this.sessions.revokeAllForUser(userId, exceptId, tx);
+  }
+
+  /** Every request path refuses these sessions from now on. */
+  async announce(sessionIds: string[]): Promise<void> {
     await Promise.all(
       sessionIds.map((id) =>
         this.cache.set(`revoked:${id}`, '1', this.revokedTtlSeconds).catch((err) => {

@@ -21,7 +21,7 @@ export class AccessTokens {
   private readonly verified = new LRUCache<string, Actor & { exp: number }>({ max: 20_000 });
 
   constructor(
-    private readonly keys: SigningKeys,
+    readonly keys: SigningKeys,
     private readonly settings: TokenSettings,
   ) {}
 

@@ -3,14 +3,8 @@ import { decodeJwt } from 'jose';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problem } from '@crewdesk/contracts';
-import { actorOf, bearerToken } from '../auth/auth-core.plugin.js';
+import { actorOf, bearerToken } from '../auth/index.js';
 import { LiveHub, type LiveStream } from './live-hub.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    liveHub: LiveHub;
-  }
-}
 
 const HEARTBEAT_MS = 15_000;
 const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,7 +18,6 @@ const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 export default fp(
   async (app) => {
     const hub = new LiveHub(app.log);
-    app.decorate('liveHub', hub);
     const unsubscribe = app.events.broker.subscribe(
       (event) => hub.dispatch(event),
       () => hub.resyncAll(),

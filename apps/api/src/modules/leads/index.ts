@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { ImportProgress } from './import-progress.js';
 import { createLeadImportsRepository } from './lead-imports.repository.js';
 import { LeadImportService } from './lead-import.service.js';
 import { leadImportsRoutes } from './lead-imports.routes.js';
@@ -10,22 +11,38 @@ import { prepareUploadDir } from './upload.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    leadImports: LeadImportService;
-    leadsService: LeadsService;
+    /** Imports still being written (shutdown and tests wait for them). */
+    leadImports: Pick<LeadImportService, 'settle'>;
   }
 }
 
-/** Lead lists: upload and validate, distribute fairly, and the agents' work on their leads. */
-export default fp(
-  async (app) => {
+/**
+ * Lead lists: upload and validate, distribute fairly, and the agents' work on their leads. Every
+ * process keeps its cached answers true (an agent renamed through the auth service shows at once);
+ * only processes that serve the leads routes run imports.
+ */
+export default fp<{ routes: boolean }>(
+  async (app, { routes }) => {
     const { db, read } = app.database;
     const leads = createLeadsRepository(db, read);
+    const service = new LeadsService({
+      db,
+      leads,
+      agents: app.agentsService,
+      tasks: app.tasksService,
+      cached: app.versioned,
+      events: app.events,
+    });
+    app.agentsService.onRenamed((agentId) => service.agentRenamed(agentId));
+    if (!routes) return;
+
     const rowPool = createRowPool();
     const imports = new LeadImportService({
       db,
       imports: createLeadImportsRepository(db, read),
       leads,
-      cache: app.cache,
+      agents: app.agentsService,
+      progress: new ImportProgress(app.cache),
       versioned: app.versioned,
       uploadDir: app.config.uploads.path,
       defaultPhoneRegion: app.config.defaultPhoneRegion,
@@ -35,9 +52,7 @@ export default fp(
       log: app.log,
       events: app.events,
     });
-    const service = new LeadsService(db, leads, app.tasksService, app.versioned, app.events);
     app.decorate('leadImports', imports);
-    app.decorate('leadsService', service);
     await prepareUploadDir(app.config.uploads.path);
     // Imports still being written finish before the database closes.
     app.addHook('preClose', () => imports.settle());
@@ -45,5 +60,5 @@ export default fp(
     await app.register(leadImportsRoutes, { service: imports });
     await app.register(leadsRoutes, { service });
   },
-  { name: 'leads', dependencies: ['auth-core', 'tasks', 'events'] },
+  { name: 'leads', dependencies: ['auth-core', 'agents', 'tasks', 'events', 'cache'] },
 );

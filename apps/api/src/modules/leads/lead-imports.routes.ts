@@ -12,7 +12,7 @@ import {
   problem,
 } from '@crewdesk/contracts';
 import { AppError, fieldError } from '../../shared/errors.js';
-import { actorOf } from '../auth/auth-core.plugin.js';
+import { actorOf } from '../auth/index.js';
 import type { LeadImportService } from './lead-import.service.js';
 import { storeUpload, type StoredUpload } from './upload.js';
 
@@ -115,7 +115,7 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         response: { 200: leadImportPage, ...errors },
       },
     },
-    async (request) => service.list(request.query.limit, request.query.cursor),
+    async (request) => service.list(actorOf(request), request.query.limit, request.query.cursor),
   );
 
   r.get(
@@ -131,6 +131,6 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         response: { 200: leadImport, ...errors },
       },
     },
-    async (request) => service.get(request.params.id),
+    async (request) => service.get(actorOf(request), request.params.id),
   );
 };

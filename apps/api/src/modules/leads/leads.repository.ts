@@ -1,10 +1,9 @@
-import { and, count, desc, eq, ilike, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import { openLeadStatuses, type LeadStatus } from '@crewdesk/contracts';
+import { and, count, desc, eq, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { openLeadStatuses, type AssignReason, type LeadStatus } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import type { Database, Executor } from '../../infra/db/client.js';
 import { leads, users } from '../../infra/db/schema/index.js';
 import { escapeLike } from '../../shared/sql.js';
-import type { AgentLoad } from './distribution.js';
 
 export type LeadRow = typeof leads.$inferSelect & { agentName: string | null };
 export type NewLeadRow = typeof leads.$inferInsert;
@@ -19,7 +18,7 @@ export interface NewAssignment {
   leadId: string;
   agentId: string;
 }
-export type AssignmentReason = 'import' | 'reassign' | 'redistribute';
+export type AssignmentReason = AssignReason;
 
 export interface LeadFilter {
   agentId?: string;
@@ -106,34 +105,6 @@ export function createLeadsRepository(db: Database, read: Database) {
       return found;
     },
 
-    /** Active agents (all, or those named) with the open leads each holds now. */
-    async agentLoads(agentIds?: string[], tx: Executor = db): Promise<AgentLoad[]> {
-      const rows = await tx
-        .select({
-          id: users.id,
-          name: users.name,
-          openLeads: sql<number>`(count(${leads.id}) filter (where ${isOpen}))::int`,
-        })
-        .from(users)
-        .leftJoin(leads, eq(leads.agentId, users.id))
-        .where(and(eq(users.role, 'agent'), eq(users.active, true), agentIds ? inArray(users.id, agentIds) : undefined))
-        .groupBy(users.id, users.name);
-      return rows;
-    },
-
-    /**
-     * Share-locks the agents (all must still be active agents) until the transaction ends, so none
-     * can be deactivated while leads are being given to them. False when one no longer qualifies.
-     */
-    async lockActiveAgents(agentIds: string[], tx: Executor): Promise<boolean> {
-      const rows = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(and(inArray(users.id, agentIds), eq(users.role, 'agent'), eq(users.active, true)))
-        .for('share');
-      return rows.length === new Set(agentIds).size;
-    },
-
     /**
      * Writes imported leads and their import assignments in one statement per batch: six array
      * parameters unnested once, the leads inserted by a data-modifying CTE.
@@ -204,23 +175,6 @@ export function createLeadsRepository(db: Database, read: Database) {
         .where(agentId ? eq(leads.agentId, agentId) : undefined)
         .groupBy(leads.agentId, users.name, leads.status);
       return rows;
-    },
-
-    async isActiveAgent(id: string, tx: Executor = db): Promise<{ id: string; name: string } | undefined> {
-      const [row] = await tx
-        .select({ id: users.id, name: users.name })
-        .from(users)
-        .where(and(eq(users.id, id), eq(users.role, 'agent'), eq(users.active, true)));
-      return row;
-    },
-
-    /** Other active agents, for redistributing away from one. */
-    async otherActiveAgentIds(exceptId: string, tx: Executor): Promise<string[]> {
-      const rows = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.role, 'agent'), eq(users.active, true), ne(users.id, exceptId)));
-      return rows.map((r) => r.id);
     },
   };
 }

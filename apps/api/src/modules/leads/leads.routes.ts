@@ -16,8 +16,7 @@ import {
 } from '@crewdesk/contracts';
 import { sendCsv } from '../../shared/csv.js';
 import { iso } from '../../shared/time.js';
-import { actorOf } from '../auth/auth-core.plugin.js';
-import { toTaskDto } from '../tasks/tasks.service.js';
+import { actorOf } from '../auth/index.js';
 import type { LeadRow } from './leads.repository.js';
 import { toLeadDto, type LeadsService } from './leads.service.js';
 
@@ -156,6 +155,6 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
       },
     },
     async (request, reply) =>
-      reply.code(201).send(toTaskDto(await service.createFollowUp(actorOf(request), request.params.id, request.body))),
+      reply.code(201).send(await service.createFollowUp(actorOf(request), request.params.id, request.body)),
   );
 };

@@ -7,21 +7,24 @@ import {
   type LeadStats,
   type LeadStatus,
   type ListLeadsQuery,
+  type Task,
   type UpdateLeadBody,
 } from '@crewdesk/contracts';
 import type { Database } from '../../infra/db/client.js';
-import type { EventSink, NewEvent } from '../../infra/events/events.js';
+import type { EventSink } from '../../infra/events/events.js';
 import { cacheKeyOf, leadScopes, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
-import { assertAccess, type Actor } from '../../shared/access.js';
+import { assertAccess, ownScope, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
 import { iso } from '../../shared/time.js';
-import type { TasksService } from '../tasks/tasks.service.js';
+import type { AgentsApi } from '../agents/index.js';
+import type { TasksApi } from '../tasks/index.js';
 import { dealOut, planShares, type Share } from './distribution.js';
+import { assignedEvent } from './lead-events.js';
 import type { LeadFilter, LeadRow, LeadsRepository } from './leads.repository.js';
 
-/** Admins read every lead, agents their own: the cache scope their answers live under. */
-const leadScope = (actor: Actor) => (actor.role === 'admin' ? scopes.leads : scopes.leadsOf(actor.id));
+/** The cache scope an actor's answers live under: every lead's, or one agent's own. */
+const cacheScope = (agentId: string | null) => (agentId === null ? scopes.leads : scopes.leadsOf(agentId));
 
 export function toLeadDto(row: LeadRow): Lead {
   return {
@@ -38,43 +41,32 @@ export function toLeadDto(row: LeadRow): Lead {
   };
 }
 
-/** Leads ids travel in the event up to this many; the count always. */
-const EVENT_LEAD_IDS = 100;
-
-/** Tells an agent that leads are now theirs. */
-export function assignedEvent(
-  actor: Actor,
-  agentId: string,
-  leadIds: string[],
-  reason: 'import' | 'reassign' | 'redistribute',
-  importId?: string,
-): NewEvent {
-  return {
-    topic: 'lead.assigned',
-    data: { count: leadIds.length, reason, importId, leadIds: leadIds.slice(0, EVENT_LEAD_IDS) },
-    audience: [agentId],
-    actorId: actor.id,
-    source: actor.source,
-  };
-}
-
 // Agents work their own leads; admins read and manage everyone's.
 const LEADS_POLICY = { admin: 'write' } as const;
 const agentOf = (lead: LeadRow) => lead.agentId;
 const OPEN = new Set<LeadStatus>(openLeadStatuses);
 
-export class LeadsService {
-  constructor(
-    private readonly db: Database,
-    private readonly leads: LeadsRepository,
-    private readonly tasks: TasksService,
-    private readonly cached: VersionedCache,
-    private readonly events: EventSink,
-  ) {}
+export interface LeadsServiceDeps {
+  db: Database;
+  leads: LeadsRepository;
+  agents: AgentsApi;
+  tasks: TasksApi;
+  cached: VersionedCache;
+  events: EventSink;
+}
 
-  /** An agent's list is always their own, whatever filter they send. */
+export class LeadsService {
+  constructor(private readonly deps: LeadsServiceDeps) {}
+
+  /** Agents read only their own leads, whatever filter they send (`ownScope`); admins any. */
   private scope(actor: Actor, filter: LeadFilter): LeadFilter {
-    return actor.role === 'admin' ? filter : { ...filter, agentId: actor.id };
+    const own = ownScope(actor);
+    return own === null ? filter : { ...filter, agentId: own };
+  }
+
+  /** Answers that show agents' names are stale once an agent is renamed. */
+  async agentRenamed(agentId: string) {
+    await this.deps.cached.bump(...leadScopes([agentId]));
   }
 
   async list(actor: Actor, query: ListLeadsQuery) {
@@ -86,42 +78,46 @@ export class LeadsService {
       q: query.q,
     });
     const page = async () => {
-      const rows = await this.leads.list(filter, query.limit, after?.id);
+      const rows = await this.deps.leads.list(filter, query.limit, after?.id);
       return toPage(rows, query.limit, toLeadDto, (r) => encodeCursor(null, r.id));
     };
     // First pages without a search are cached until a lead in view changes: any lead for admins,
     // one of their own for agents.
     if (after || query.q) return page();
-    return this.cached.read(leadScope(actor), `list:${cacheKeyOf({ ...filter, limit: query.limit })}`, page);
+    return this.deps.cached.read(
+      cacheScope(ownScope(actor)),
+      `list:${cacheKeyOf({ ...filter, limit: query.limit })}`,
+      page,
+    );
   }
 
   async get(actor: Actor, id: string): Promise<LeadRow> {
-    return assertAccess(actor, await this.leads.findById(id), agentOf, 'read', 'Lead', LEADS_POLICY);
+    return assertAccess(actor, await this.deps.leads.findById(id), agentOf, 'read', 'Lead', LEADS_POLICY);
   }
 
   async update(actor: Actor, id: string, body: UpdateLeadBody): Promise<LeadRow> {
     let heldBy: string | null = null;
-    const updated = await this.db.transaction(async (tx) => {
-      const lead = assertAccess(actor, await this.leads.findById(id, tx), agentOf, 'write', 'Lead', LEADS_POLICY);
+    const updated = await this.deps.db.transaction(async (tx) => {
+      const lead = assertAccess(actor, await this.deps.leads.findById(id, tx), agentOf, 'write', 'Lead', LEADS_POLICY);
       heldBy = lead.agentId;
       if (body.agentId !== undefined && body.agentId !== lead.agentId) {
         if (actor.role !== 'admin') throw new AppError('forbidden', 'Only admins reassign leads');
-        if (!(await this.leads.isActiveAgent(body.agentId, tx))) throw fieldError('agentId', 'Not an active agent');
-        await this.leads.insertAssignments([{ leadId: id, agentId: body.agentId }], 'reassign', actor.id, tx);
-        await this.events.record(tx, [assignedEvent(actor, body.agentId, [id], 'reassign')]);
+        if (!(await this.deps.agents.findActive(body.agentId, tx))) throw fieldError('agentId', 'Not an active agent');
+        await this.deps.leads.insertAssignments([{ leadId: id, agentId: body.agentId }], 'reassign', actor.id, tx);
+        await this.deps.events.record(tx, [assignedEvent(actor, body.agentId, { reason: 'reassign', leadIds: [id] })]);
       }
-      await this.leads.update(id, { status: body.status, notes: body.notes, agentId: body.agentId }, tx);
-      return (await this.leads.findById(id, tx)) as LeadRow;
+      await this.deps.leads.update(id, { status: body.status, notes: body.notes, agentId: body.agentId }, tx);
+      return (await this.deps.leads.findById(id, tx)) as LeadRow;
     });
-    this.events.committed();
-    await this.cached.bump(...leadScopes([heldBy, updated.agentId]));
+    this.deps.events.committed();
+    await this.deps.cached.bump(...leadScopes([heldBy, updated.agentId]));
     return updated;
   }
 
   /** A task for the caller that remembers the lead it is about. */
-  async createFollowUp(actor: Actor, id: string, body: FollowUpTaskBody) {
+  async createFollowUp(actor: Actor, id: string, body: FollowUpTaskBody): Promise<Task> {
     const lead = await this.get(actor, id);
-    return this.tasks.create(
+    return this.deps.tasks.createForLead(
       actor,
       {
         title: body.title ?? `Follow up with ${lead.firstName}`.slice(0, 100),
@@ -142,15 +138,15 @@ export class LeadsService {
     fromAgentId: string,
     toAgentIds?: string[],
   ): Promise<{ moved: number; distribution: Share[] }> {
-    const result = await this.db.transaction(async (tx) => {
+    const result = await this.deps.db.transaction(async (tx) => {
       const targets =
-        toAgentIds?.filter((id) => id !== fromAgentId) ?? (await this.leads.otherActiveAgentIds(fromAgentId, tx));
-      const loads = targets.length ? await this.leads.agentLoads(targets, tx) : [];
+        toAgentIds?.filter((id) => id !== fromAgentId) ?? (await this.deps.agents.otherActiveIds(fromAgentId, tx));
+      const loads = targets.length ? await this.deps.agents.activeLoads(targets, tx) : [];
       if (toAgentIds) {
         const unknown = toAgentIds.filter((id) => id !== fromAgentId && !loads.some((l) => l.id === id));
         if (unknown.length) throw fieldError('toAgentIds', `Not an active agent: ${unknown.join(', ')}`);
       }
-      const ids = await this.leads.openLeadIdsOf(fromAgentId, tx);
+      const ids = await this.deps.leads.openLeadIdsOf(fromAgentId, tx);
       if (ids.length === 0) return { moved: 0, distribution: [] };
       if (loads.length === 0) {
         throw new AppError('conflict', 'There is no other active agent to take these leads', {
@@ -165,22 +161,22 @@ export class LeadsService {
         list.push(leadId);
         byAgent.set(owners[i]!, list);
       });
-      for (const [agentId, leadIds] of byAgent) await this.leads.assign(leadIds, agentId, tx);
-      await this.leads.insertAssignments(
+      for (const [agentId, leadIds] of byAgent) await this.deps.leads.assign(leadIds, agentId, tx);
+      await this.deps.leads.insertAssignments(
         ids.map((leadId, i) => ({ leadId, agentId: owners[i]! })),
         'redistribute',
         actor.id,
         tx,
       );
-      await this.events.record(
+      await this.deps.events.record(
         tx,
-        [...byAgent].map(([agentId, leadIds]) => assignedEvent(actor, agentId, leadIds, 'redistribute')),
+        [...byAgent].map(([agentId, leadIds]) => assignedEvent(actor, agentId, { reason: 'redistribute', leadIds })),
       );
       return { moved: ids.length, distribution: shares.filter((s) => s.count > 0) };
     });
     if (result.moved > 0) {
-      this.events.committed();
-      await this.cached.bump(...leadScopes([fromAgentId, ...result.distribution.map((d) => d.agentId)]));
+      this.deps.events.committed();
+      await this.deps.cached.bump(...leadScopes([fromAgentId, ...result.distribution.map((d) => d.agentId)]));
     }
     return result;
   }
@@ -190,12 +186,12 @@ export class LeadsService {
    * a minute passes, which also bounds how long a renamed agent keeps the old name here.
    */
   async stats(actor: Actor): Promise<LeadStats> {
-    const agentId = actor.role === 'admin' ? undefined : actor.id;
-    return this.cached.read(leadScope(actor), `stats:${agentId ?? 'all'}`, () => this.computeStats(agentId));
+    const agentId = ownScope(actor);
+    return this.deps.cached.read(cacheScope(agentId), `stats:${agentId ?? 'all'}`, () => this.computeStats(agentId));
   }
 
-  private async computeStats(agentId: string | undefined): Promise<LeadStats> {
-    const rows = await this.leads.stats(agentId);
+  private async computeStats(agentId: string | null): Promise<LeadStats> {
+    const rows = await this.deps.leads.stats(agentId ?? undefined);
     const zero = () => Object.fromEntries(leadStatuses.map((s) => [s, 0])) as Record<LeadStatus, number>;
     const byStatus = zero();
     const agents = new Map<string, LeadStats['byAgent'][number]>();
@@ -223,6 +219,6 @@ export class LeadsService {
 
   export(actor: Actor, query: ExportLeadsQuery): AsyncGenerator<LeadRow[]> {
     const filter = this.scope(actor, query);
-    return inBatches((afterId, size) => this.leads.exportBatch(filter, afterId, size));
+    return inBatches((afterId, size) => this.deps.leads.exportBatch(filter, afterId, size));
   }
 }

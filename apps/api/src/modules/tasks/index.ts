@@ -3,9 +3,12 @@ import { createTasksRepository } from './tasks.repository.js';
 import { TasksService } from './tasks.service.js';
 import { tasksRoutes } from './tasks.routes.js';
 
+/** What other modules may ask of tasks. */
+export type TasksApi = Pick<TasksService, 'createForLead'>;
+
 declare module 'fastify' {
   interface FastifyInstance {
-    tasksService: TasksService;
+    tasksService: TasksApi;
   }
 }
 

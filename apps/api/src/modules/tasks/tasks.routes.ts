@@ -18,7 +18,7 @@ import {
 } from '@crewdesk/contracts';
 import { sendCsv } from '../../shared/csv.js';
 import { iso, isoOrNull } from '../../shared/time.js';
-import { actorOf } from '../auth/auth-core.plugin.js';
+import { actorOf } from '../auth/index.js';
 import type { TaskRow } from './tasks.repository.js';
 import { toTaskDto, type TasksService } from './tasks.service.js';
 

@@ -114,6 +114,11 @@ export class TasksService {
     });
   }
 
+  /** A task for the actor that remembers the lead it is about (the leads module's follow-ups). */
+  async createForLead(actor: Actor, body: CreateTaskBody, leadId: string): Promise<Task> {
+    return toTaskDto(await this.create(actor, body, leadId));
+  }
+
   async get(actor: Actor, id: string): Promise<TaskRow> {
     return assertAccess(actor, await this.tasks.findById(id), ownerOfTask, 'read', 'Task');
   }

@@ -10,8 +10,8 @@ import {
   user,
   userPage,
 } from '@crewdesk/contracts';
-import { actorOf } from '../auth/auth-core.plugin.js';
-import { toUserDto, type UsersService } from './users.service.js';
+import { actorOf } from '../auth/index.js';
+import type { UsersService } from './users.service.js';
 
 export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async (app, { service }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -31,7 +31,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         response: { 200: user, 401: problem },
       },
     },
-    async (request) => toUserDto(await service.get(actorOf(request).id)),
+    async (request) => service.me(actorOf(request)),
   );
 
   r.patch(
@@ -47,7 +47,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         response: { 200: user, ...errors },
       },
     },
-    async (request) => toUserDto(await service.updateMe(actorOf(request), request.body)),
+    async (request) => service.updateMe(actorOf(request), request.body),
   );
 
   r.get(
@@ -63,7 +63,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         response: { 200: userPage, ...errors },
       },
     },
-    async (request) => service.list(request.query),
+    async (request) => service.list(actorOf(request), request.query),
   );
 
   r.post(
@@ -79,7 +79,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         response: { 201: user, ...errors },
       },
     },
-    async (request, reply) => reply.code(201).send(toUserDto(await service.create(request.body))),
+    async (request, reply) => reply.code(201).send(await service.create(actorOf(request), request.body)),
   );
 
   r.get(
@@ -95,7 +95,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         response: { 200: user, ...errors },
       },
     },
-    async (request) => toUserDto(await service.get(request.params.id)),
+    async (request) => service.get(actorOf(request), request.params.id),
   );
 
   r.patch(
@@ -113,6 +113,6 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         response: { 200: user, ...errors },
       },
     },
-    async (request) => toUserDto(await service.update(request.params.id, request.body)),
+    async (request) => service.update(actorOf(request), request.params.id, request.body),
   );
 };

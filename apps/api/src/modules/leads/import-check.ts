@@ -1,0 +1,76 @@
+import type { Dealer } from './distribution.js';
+import { readLeadRows, type LeadFileType } from './lead-file.js';
+import { checkRows, type ChunkChecker, type FileTally, type ValidLead } from './lead-rows.js';
+
+/** Fresh leads written per statement. */
+const WRITE_BATCH = 5000;
+
+export type DealtLead = ValidLead & { agentId: string };
+
+export interface FileCheckOptions {
+  path: string;
+  fileType: LeadFileType;
+  tally: FileTally;
+  dealer: Dealer;
+  defaultRegion: string | null;
+  checker: ChunkChecker;
+  /** Phones among these that some lead already has. */
+  existingPhones: (phones: string[]) => Promise<Set<string>>;
+  /** Writes a batch of fresh leads; null for a dry run. */
+  write: ((leads: DealtLead[]) => Promise<void>) | null;
+}
+
+/**
+ * Checks a lead file chunk by chunk: each chunk's valid leads are looked up among the existing ones,
+ * the fresh ones dealt out and handed to `write`, which runs while the next chunks are checked.
+ * Resolves when every row is checked, with a promise that settles when every batch is written.
+ */
+export async function checkFile(options: FileCheckOptions): Promise<{ writing: Promise<void> }> {
+  const { tally, dealer, write } = options;
+  let writing = Promise.resolve();
+  let writeFailed = false;
+  // Fresh leads are written a few thousand at a time: fewer, larger statements.
+  let pending: DealtLead[] = [];
+  const flush = () => {
+    if (!write || pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    writing = writing.then(() => write(batch));
+    // Observed here so a failure waiting for the next batch is not an unhandled rejection.
+    writing.catch(() => (writeFailed = true));
+  };
+  const rows = checkRows(readLeadRows(options.path, options.fileType), tally, {
+    defaultRegion: options.defaultRegion,
+    checker: options.checker,
+  });
+  try {
+    for await (const valid of rows) {
+      // On PGlite's single connection this waits for the writes before it, so checking never runs
+      // far ahead of writing; on PostgreSQL it runs alongside them (at most MAX_IMPORT_ROWS held).
+      const existing = await options.existingPhones(valid.map((l) => l.phone));
+      if (writeFailed) break;
+      const fresh: DealtLead[] = [];
+      for (const lead of valid) {
+        if (existing.has(lead.phone)) {
+          tally.validRows--;
+          tally.duplicateRows++;
+          tally.report({ row: lead.row, column: 'Phone', message: `${lead.phone} is already a lead; skipped` });
+        } else fresh.push({ ...lead, agentId: dealer.next() });
+      }
+      if (!write) continue;
+      pending.push(...fresh);
+      if (pending.length >= WRITE_BATCH) flush();
+    }
+    flush();
+  } catch (err) {
+    // A failed write aborts the transaction, and every later query fails for that reason.
+    throw (
+      (await writing.then(
+        () => null,
+        (writeError: unknown) => writeError,
+      )) ?? err
+    );
+  }
+  if (writeFailed) await writing;
+  return { writing };
+}

@@ -1,0 +1,77 @@
+import type { ImportReport, LeadImport } from '@crewdesk/contracts';
+import { iso, isoOrNull } from '../../shared/time.js';
+import type { Dealer } from './distribution.js';
+import type { LeadFileType } from './lead-file.js';
+import type { LeadImportRow } from './lead-imports.repository.js';
+import type { FileTally } from './lead-rows.js';
+
+/**
+ * The three shapes of one import: the stored row as the API shows it, the report of a file just
+ * checked, and the report of a file that was imported before.
+ */
+
+export function toLeadImportDto(row: LeadImportRow): LeadImport {
+  return {
+    id: row.id,
+    filename: row.filename,
+    status: row.status,
+    uploadedBy: row.uploadedBy,
+    totalRows: row.totalRows,
+    validRows: row.validRows,
+    invalidRows: row.invalidRows,
+    duplicateRows: row.duplicateRows,
+    processedRows: row.processedRows,
+    errors: row.errors,
+    distribution: row.distribution,
+    createdAt: iso(row.createdAt),
+    completedAt: isoOrNull(row.completedAt),
+  };
+}
+
+export interface CheckedFile {
+  tally: FileTally;
+  dealer: Dealer;
+  filename: string;
+  fileType: LeadFileType;
+  dryRun: boolean;
+}
+
+export function reportOfCheck(
+  { tally, dealer, filename, fileType, dryRun }: CheckedFile,
+  state: Pick<ImportReport, 'id' | 'status' | 'processedRows'>,
+): ImportReport {
+  return {
+    ...state,
+    dryRun,
+    alreadyImported: false,
+    filename,
+    fileType,
+    totalRows: tally.totalRows,
+    validRows: tally.validRows,
+    invalidRows: tally.invalidRows,
+    duplicateRows: tally.duplicateRows,
+    errors: tally.sortedErrors(),
+    errorsTruncated: tally.errorsTruncated,
+    distribution: dealer.shares(),
+  };
+}
+
+export function reportOfPrevious(row: LeadImportRow, fileType: LeadFileType, dryRun: boolean): ImportReport {
+  return {
+    id: row.id,
+    status: row.status,
+    dryRun,
+    alreadyImported: true,
+    filename: row.filename,
+    fileType,
+    totalRows: row.totalRows,
+    validRows: row.validRows,
+    invalidRows: row.invalidRows,
+    duplicateRows: row.duplicateRows,
+    processedRows: row.processedRows,
+    errors: row.errors,
+    // Every bad row has at least one entry unless the stored list was capped.
+    errorsTruncated: new Set(row.errors.map((e) => e.row)).size < row.invalidRows + row.duplicateRows,
+    distribution: row.distribution,
+  };
+}
