@@ -1,7 +1,44 @@
+import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import globals from 'globals';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+
+// Every folder under apps/api/src/modules is a module whose only public file is its index.ts.
+const API = 'apps/api/src';
+const apiModules = readdirSync(`${API}/modules`, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const moduleSurface = (name) =>
+  `Import the ${name} module through modules/${name}/index.ts, its only public surface (DESIGN.md "Module surfaces").`;
+const apiBoundaries = [
+  // A module reaches another only through that module's index.ts.
+  ...apiModules.flatMap((module) =>
+    apiModules
+      .filter((other) => other !== module)
+      .map((other) => ({
+        target: `${API}/modules/${module}`,
+        from: `${API}/modules/${other}`,
+        except: ['./index.ts'],
+        message: moduleSurface(other),
+      })),
+  ),
+  // So does the composition root (app.ts, server.ts, cli.ts).
+  ...apiModules.map((module) => ({
+    target: `${API}/*.ts`,
+    from: `${API}/modules/${module}`,
+    except: ['./index.ts'],
+    message: moduleSurface(module),
+  })),
+  // Infrastructure and shared helpers know no module: dependencies point from modules to them.
+  {
+    target: [`${API}/infra`, `${API}/shared`],
+    from: `${API}/modules`,
+    message: 'infra/ and shared/ must not depend on a module; move the code or pass it in.',
+  },
+];
 
 export default tseslint.config(
   {
@@ -22,6 +59,27 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // Import boundaries and cycles, resolved the way TypeScript resolves them (.js specifiers → .ts files).
+    files: ['apps/api/**/*.ts', 'packages/**/*.ts', 'bench/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': importX.flatConfigs.typescript.settings['import-x/extensions'],
+      'import-x/parsers': importX.flatConfigs.typescript.settings['import-x/parsers'],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
+    rules: {
+      // Type-only imports are skipped: they vanish at run time.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: [`${API}/**/*.ts`],
+    ignores: [`${API}/**/*.test.ts`],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: apiBoundaries }],
     },
   },
   {
