@@ -83,7 +83,12 @@ const schema = z
       .default('all')
       .transform((v) => (v === 'all' ? [...services] : v.split(',').map((s) => s.trim())))
       .pipe(z.array(z.enum(services)).min(1)),
-    MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    MAX_EVENT_LOOP_DELAY_MS: z.coerce
+      .number()
+      .int()
+      .max(60_000)
+      .refine((ms) => ms === 0 || ms >= 10, 'expected 0 (no load shedding) or at least 10 ms')
+      .default(1000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(8_000).default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

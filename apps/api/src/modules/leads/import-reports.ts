@@ -10,19 +10,24 @@ import type { FileTally } from './lead-rows.js';
  * checked, and the report of a file that was imported before.
  */
 
+/** What a stored import and a report of it have in common. */
+const outcomeOf = (row: LeadImportRow) => ({
+  id: row.id,
+  filename: row.filename,
+  status: row.status,
+  totalRows: row.totalRows,
+  validRows: row.validRows,
+  invalidRows: row.invalidRows,
+  duplicateRows: row.duplicateRows,
+  processedRows: row.processedRows,
+  errors: row.errors,
+  distribution: row.distribution,
+});
+
 export function toLeadImportDto(row: LeadImportRow): LeadImport {
   return {
-    id: row.id,
-    filename: row.filename,
-    status: row.status,
+    ...outcomeOf(row),
     uploadedBy: row.uploadedBy,
-    totalRows: row.totalRows,
-    validRows: row.validRows,
-    invalidRows: row.invalidRows,
-    duplicateRows: row.duplicateRows,
-    processedRows: row.processedRows,
-    errors: row.errors,
-    distribution: row.distribution,
     createdAt: iso(row.createdAt),
     completedAt: isoOrNull(row.completedAt),
   };
@@ -58,20 +63,11 @@ export function reportOfCheck(
 
 export function reportOfPrevious(row: LeadImportRow, fileType: LeadFileType, dryRun: boolean): ImportReport {
   return {
-    id: row.id,
-    status: row.status,
+    ...outcomeOf(row),
     dryRun,
     alreadyImported: true,
-    filename: row.filename,
     fileType,
-    totalRows: row.totalRows,
-    validRows: row.validRows,
-    invalidRows: row.invalidRows,
-    duplicateRows: row.duplicateRows,
-    processedRows: row.processedRows,
-    errors: row.errors,
     // Every bad row has at least one entry unless the stored list was capped.
     errorsTruncated: new Set(row.errors.map((e) => e.row)).size < row.invalidRows + row.duplicateRows,
-    distribution: row.distribution,
   };
 }

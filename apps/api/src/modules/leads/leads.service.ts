@@ -13,7 +13,7 @@ import {
 import type { Database } from '../../infra/db/client.js';
 import type { EventSink } from '../../infra/events/events.js';
 import { cacheKeyOf, leadScopes, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
-import { assertAccess, ownScope, type Actor } from '../../shared/access.js';
+import { assertAccess, assertRole, ownScope, type Actor } from '../../shared/access.js';
 import { AppError, fieldError } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
 import { iso } from '../../shared/time.js';
@@ -138,6 +138,7 @@ export class LeadsService {
     fromAgentId: string,
     toAgentIds?: string[],
   ): Promise<{ moved: number; distribution: Share[] }> {
+    assertRole(actor, 'admin');
     const result = await this.deps.db.transaction(async (tx) => {
       const targets =
         toAgentIds?.filter((id) => id !== fromAgentId) ?? (await this.deps.agents.otherActiveIds(fromAgentId, tx));
