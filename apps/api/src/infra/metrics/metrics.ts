@@ -13,8 +13,8 @@ export interface BuildInfo {
  * The application's own metrics, in a registry of their own so several apps in one process never
  * collide. Names follow Prometheus's conventions: a `crewdesk_` prefix (except the request
  * histogram, whose conventional name dashboards expect), counters end in `_total`, gauges never do,
- * and a unit, when there is one, is the base unit at the end of the name. A test holds every
- * metric to them.
+ * and a unit, when there is one, is the base unit at the end of the name. A test and
+ * `npm run metrics:lint` (promtool) hold every metric to them.
  */
 export function createMetrics(build: BuildInfo) {
   const registry = new Registry();
