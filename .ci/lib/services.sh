@@ -134,6 +134,24 @@ stop_postgres() {
   rm -rf "$PG_DATA"
 }
 
+# --- promtool --------------------------------------------------------------------------------
+
+# promtool comes with Debian's prometheus package (recommends left out: node-exporter, smartmontools).
+# Where services may start, its postinst starts the Prometheus server too: this run needs only the
+# linter, so a prometheus process that was not running before is stopped again.
+install_promtool() {
+  section "prometheus (for promtool)"
+  local before='' pid
+  if command -v pgrep >/dev/null; then before=$(pgrep -x prometheus || true); fi
+  apt_install --no-install-recommends prometheus || return 1
+  if command -v pgrep >/dev/null; then
+    for pid in $(pgrep -x prometheus || true); do
+      grep -qxF "$pid" <<<"$before" || kill "$pid" || true
+    done
+  fi
+  command -v promtool >/dev/null
+}
+
 # --- Node.js 24 ------------------------------------------------------------------------------
 
 NODE24_BIN=''

@@ -77,6 +77,11 @@ const schema = z
       .min(16, 'use at least 16 characters, e.g. openssl rand -hex 32')
       .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
       .optional(),
+    APP_REVISION: z
+      .string()
+      .max(100)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces, e.g. a git commit')
+      .optional(),
     TRUST_PROXY: bool.default(false),
     SERVICES: z
       .string()
@@ -161,6 +166,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimit: { authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN, apiPerMinute: e.RATE_LIMIT_API_PER_MIN },
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION ?? null,
     metricsToken: e.METRICS_TOKEN ?? null,
+    /** The source revision of this build (e.g. a git commit), when the deployment says. */
+    revision: e.APP_REVISION ?? null,
     uploads: { maxBytes: e.MAX_UPLOAD_BYTES, path: resolve(e.UPLOAD_PATH ?? `${dataDir}/uploads`) },
     trustProxy: e.TRUST_PROXY,
     services: new Set<ServiceName>(e.SERVICES),

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from 'uuidv7';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { version } from '../../src/version.js';
 import { createUser, register, useTestApp } from '../helper.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -40,7 +42,7 @@ function valueOf(samples: Sample[], name: string, labels: Record<string, string>
 }
 
 describe('/metrics with METRICS_TOKEN set', () => {
-  const ctx = useTestApp({ METRICS_TOKEN: TOKEN });
+  const ctx = useTestApp({ METRICS_TOKEN: TOKEN, APP_REVISION: '330a2d1' });
 
   it('answers 401 problem+json without a token, with a wrong one and with the token in another scheme', async () => {
     for (const authorization of [undefined, `Bearer ${TOKEN}x`, 'Bearer wrong', `Basic ${TOKEN}`]) {
@@ -65,6 +67,9 @@ describe('/metrics with METRICS_TOKEN set', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain; version=0.0.4');
     expect(res.body).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(res.body).toContain(
+      `crewdesk_build_info{version="${version}",revision="330a2d1",node_version="${process.version}"} 1`,
+    );
   });
 });
 
@@ -155,19 +160,19 @@ describe('/metrics without METRICS_TOKEN', () => {
     expect(samples.some((s) => s.labels.route === '/metrics')).toBe(false);
   });
 
-  it('counts distinct signed-in users in active_users_total, not their requests', async () => {
+  it('counts distinct signed-in users in crewdesk_active_users, not their requests', async () => {
     const users = [await register(ctx.app), await register(ctx.app), await createUser(ctx.app, 'admin')];
-    const before = valueOf(await scrape(ctx.app), 'active_users_total');
+    const before = valueOf(await scrape(ctx.app), 'crewdesk_active_users');
     for (const user of [...users, ...users, users[0]]) {
       const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: user?.auth });
       expect(res.statusCode).toBe(200);
     }
-    expect(valueOf(await scrape(ctx.app), 'active_users_total')).toBe(before + 3);
+    expect(valueOf(await scrape(ctx.app), 'crewdesk_active_users')).toBe(before + 3);
   });
 
-  it('counts cache lookups in cache_requests_total by hit and miss', async () => {
-    const hits = (s: Sample[]) => valueOf(s, 'cache_requests_total', { result: 'hit' });
-    const misses = (s: Sample[]) => valueOf(s, 'cache_requests_total', { result: 'miss' });
+  it('counts cache lookups in crewdesk_cache_requests_total by hit and miss', async () => {
+    const hits = (s: Sample[]) => valueOf(s, 'crewdesk_cache_requests_total', { result: 'hit' });
+    const misses = (s: Sample[]) => valueOf(s, 'crewdesk_cache_requests_total', { result: 'miss' });
     const start = await scrape(ctx.app);
 
     await ctx.app.cache.get(`absent:${uuidv7()}`);
@@ -197,22 +202,64 @@ describe('/metrics without METRICS_TOKEN', () => {
     }
   });
 
-  it('exports the outbox backlog, each circuit breaker’s state and the open event streams', async () => {
+  it('exports the outbox backlog, consumed events, each circuit breaker’s state and the open event streams', async () => {
+    const applied = (s: Sample[]) =>
+      valueOf(s, 'crewdesk_events_consumed_total', { consumer: 'activity', result: 'applied' });
+    await ctx.app.events.flush();
     await ctx.app.database.db.transaction((tx) =>
       ctx.app.events.record(tx, [{ topic: 'task.deleted', data: { id: 'x' }, audience: [] }]),
     );
     const before = await scrape(ctx.app);
-    expect(valueOf(before, 'outbox_backlog')).toBeGreaterThanOrEqual(1);
-    expect(valueOf(before, 'circuit_breaker_state', { name: 'events' })).toBe(0);
-    expect(before.some((s) => s.name === 'sse_connections')).toBe(true);
+    expect(valueOf(before, 'crewdesk_outbox_backlog_events')).toBeGreaterThanOrEqual(1);
+    expect(valueOf(before, 'crewdesk_circuit_breaker_state', { name: 'events' })).toBe(0);
+    expect(before.some((s) => s.name === 'crewdesk_sse_connections')).toBe(true);
     await ctx.app.events.flush();
-    expect(valueOf(await scrape(ctx.app), 'outbox_backlog')).toBe(0);
+    const after = await scrape(ctx.app);
+    expect(valueOf(after, 'crewdesk_outbox_backlog_events')).toBe(0);
+    expect(applied(after)).toBe(applied(before) + 1);
+  });
+
+  it('exports crewdesk_build_info: 1, with the version, the Node.js version and revision="unknown" without APP_REVISION', async () => {
+    const samples = (await scrape(ctx.app)).filter((s) => s.name === 'crewdesk_build_info');
+    expect(samples).toEqual([
+      {
+        name: 'crewdesk_build_info',
+        labels: { version, revision: 'unknown', node_version: process.version },
+        value: 1,
+      },
+    ]);
+  });
+
+  it('names every metric by the rules: crewdesk_ prefix, counters end in _total, gauges never do', async () => {
+    const metrics = ctx.app.metrics.registry.getMetricsAsArray();
+    const names = metrics.map((m) => m.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['crewdesk_build_info', 'http_request_duration_seconds', 'crewdesk_cache_requests_total']),
+    );
+    for (const metric of metrics) {
+      const { name, help } = metric;
+      expect(name === 'http_request_duration_seconds' || name.startsWith('crewdesk_'), name).toBe(true);
+      expect(help.trim(), `${name} has help text`).not.toBe('');
+      if (metric instanceof Gauge) expect(name, `gauge ${name}`).not.toMatch(/_total$/);
+      else if (metric instanceof Counter) expect(name, `counter ${name}`).toMatch(/_total$/);
+      else expect(metric, name).toBeInstanceOf(Histogram);
+    }
+    // Everything else /metrics serves is prom-client's process metrics, under upstream's names.
+    const served = new Set((await scrape(ctx.app)).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')));
+    for (const name of served) {
+      if (!names.includes(name)) expect(name).toMatch(/^(process|nodejs)_/);
+    }
   });
 
   it('exports the pool gauges exactly when the database is a node-postgres pool (none on PGlite)', async () => {
     const names = new Set((await scrape(ctx.app)).map((s) => s.name));
     const pooled = ctx.app.database.kind === 'postgres';
-    for (const name of ['db_pool_total', 'db_pool_idle', 'db_pool_in_use', 'db_pool_waiting'])
+    for (const name of [
+      'crewdesk_db_pool_connections',
+      'crewdesk_db_pool_idle_connections',
+      'crewdesk_db_pool_in_use_connections',
+      'crewdesk_db_pool_waiting_queries',
+    ])
       expect(names.has(name), name).toBe(pooled);
   });
 });
@@ -223,5 +270,13 @@ describe('METRICS_TOKEN', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'sixteen chars and spaces' })).toThrow(ConfigError);
     expect(loadConfig({ METRICS_TOKEN: TOKEN }).metricsToken).toBe(TOKEN);
     expect(loadConfig({}).metricsToken).toBeNull();
+  });
+});
+
+describe('APP_REVISION', () => {
+  it('is the build’s revision when set, null when unset, and refused with spaces', () => {
+    expect(loadConfig({ APP_REVISION: '330a2d1' }).revision).toBe('330a2d1');
+    expect(loadConfig({}).revision).toBeNull();
+    expect(() => loadConfig({ APP_REVISION: 'not a revision' })).toThrow(ConfigError);
   });
 });

@@ -42,17 +42,22 @@ export default fp(
     );
     const relay = new OutboxRelay(app.database.db, broker, breaker, app.log, { pollMs: POLL_MS });
 
-    const recorded = app.metrics.counter('events_consumed_total', 'Events handled by consumers, by whether new.', [
-      'consumer',
-      'result',
-    ]);
+    const recorded = app.metrics.counter(
+      'crewdesk_events_consumed_total',
+      'Events handled by consumers, by consumer and whether new.',
+      ['consumer', 'result'],
+    );
     await broker.consume(
       'activity',
       activityConsumer(app.database.db, (_event, first) =>
         recorded.inc({ consumer: 'activity', result: first ? 'applied' : 'duplicate' }),
       ),
     );
-    app.metrics.gauge('outbox_backlog', 'Events written but not yet published.', () => relay.backlog().catch(() => -1));
+    app.metrics.gauge(
+      'crewdesk_outbox_backlog_events',
+      'Events written but not yet published; -1 when the outbox cannot be read.',
+      () => relay.backlog().catch(() => -1),
+    );
 
     app.decorate('events', {
       broker,

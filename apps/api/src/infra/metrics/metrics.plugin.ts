@@ -15,21 +15,25 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * Prometheus metrics at /metrics: request durations by route pattern, active users, cache hit
- * rate, the database pool and the process. Scrapers present METRICS_TOKEN; without one, only
+ * Prometheus metrics at /metrics: the build, request durations by route pattern, active users,
+ * cache hit rate, the database pool and the process. Scrapers present METRICS_TOKEN; without one, only
  * this machine may read them.
  */
 export default fp(
   async (app) => {
-    const metrics = createMetrics();
+    const metrics = createMetrics({ version: app.appVersion, revision: app.config.revision });
     app.decorate('metrics', metrics);
 
     const { pool } = app.database;
     if (app.database.kind === 'postgres' && pool) {
-      metrics.gauge('db_pool_total', 'Connections open in the primary pool.', () => pool.totalCount);
-      metrics.gauge('db_pool_idle', 'Open connections not running a query.', () => pool.idleCount);
-      metrics.gauge('db_pool_in_use', 'Connections running a query.', () => pool.totalCount - pool.idleCount);
-      metrics.gauge('db_pool_waiting', 'Queries waiting for a connection.', () => pool.waitingCount);
+      metrics.gauge('crewdesk_db_pool_connections', 'Connections open in the primary pool.', () => pool.totalCount);
+      metrics.gauge('crewdesk_db_pool_idle_connections', 'Open connections not running a query.', () => pool.idleCount);
+      metrics.gauge(
+        'crewdesk_db_pool_in_use_connections',
+        'Connections running a query.',
+        () => pool.totalCount - pool.idleCount,
+      );
+      metrics.gauge('crewdesk_db_pool_waiting_queries', 'Queries waiting for a connection.', () => pool.waitingCount);
     }
 
     app.addHook('onResponse', async (request, reply) => {

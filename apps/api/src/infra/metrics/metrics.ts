@@ -2,13 +2,33 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 const ACTIVE_WINDOW_MS = 5 * 60 * 1000;
 
-/** The application's own metrics, in a registry of their own so several apps in one process never collide. */
-export function createMetrics() {
+export interface BuildInfo {
+  /** The API's version (apps/api/package.json). */
+  version: string;
+  /** The source revision the build came from (APP_REVISION), or null when unknown. */
+  revision: string | null;
+}
+
+/**
+ * The application's own metrics, in a registry of their own so several apps in one process never
+ * collide. Names follow Prometheus's conventions: a `crewdesk_` prefix (except the request
+ * histogram, whose conventional name dashboards expect), counters end in `_total`, gauges never do,
+ * and a unit, when there is one, is the base unit at the end of the name. A test and
+ * `npm run metrics:lint` (promtool) hold every metric to them.
+ */
+export function createMetrics(build: BuildInfo) {
   const registry = new Registry();
+
+  new Gauge({
+    name: 'crewdesk_build_info',
+    help: 'Always 1; the labels say which build and Node.js version this process runs.',
+    labelNames: ['version', 'revision', 'node_version'] as const,
+    registers: [registry],
+  }).set({ version: build.version, revision: build.revision ?? 'unknown', node_version: process.version }, 1);
 
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
-    help: 'Time to answer a request, by method, route pattern and status code.',
+    help: 'Time to answer a request in seconds, by method, route pattern and status code.',
     labelNames: ['method', 'route', 'status_code'] as const,
     registers: [registry],
   });
@@ -16,7 +36,7 @@ export function createMetrics() {
   // Last time each signed-in user made a request; pruned when scraped, so it never outgrows the user count.
   const lastSeen = new Map<string, number>();
   new Gauge({
-    name: 'active_users_total',
+    name: 'crewdesk_active_users',
     help: 'Distinct signed-in users who made a request in the last 5 minutes.',
     registers: [registry],
     collect() {
@@ -27,7 +47,7 @@ export function createMetrics() {
   });
 
   const cacheRequests = new Counter({
-    name: 'cache_requests_total',
+    name: 'crewdesk_cache_requests_total',
     help: 'Cache lookups, by whether the key was found.',
     labelNames: ['result'] as const,
     registers: [registry],
@@ -45,10 +65,11 @@ export function createMetrics() {
     userSeen(id: string) {
       lastSeen.set(id, Date.now());
     },
+    /** A counter: its name ends in `_total`. */
     counter<L extends string>(name: string, help: string, labelNames: L[]) {
       return new Counter({ name, help, labelNames, registers: [registry] });
     },
-    /** Gauges read at scrape time, e.g. a connection pool's counters. */
+    /** Gauges read at scrape time, e.g. a connection pool's counts; never named `_total`. */
     gauge(name: string, help: string, read: () => number | Promise<number>) {
       new Gauge({
         name,

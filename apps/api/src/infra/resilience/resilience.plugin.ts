@@ -28,7 +28,7 @@ export default fp(
     if (app.database.breaker) breakers.add('database', app.database.breaker, false);
 
     new Gauge({
-      name: 'circuit_breaker_state',
+      name: 'crewdesk_circuit_breaker_state',
       help: 'Circuit breaker state by dependency: 0 closed, 1 half-open, 2 open.',
       labelNames: ['name'] as const,
       registers: [app.metrics.registry],

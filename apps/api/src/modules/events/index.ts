@@ -22,7 +22,7 @@ export default fp(
       (event) => hub.dispatch(event),
       () => hub.resyncAll(),
     );
-    app.metrics.gauge('sse_connections', 'Open server-sent event streams.', () => hub.size);
+    app.metrics.gauge('crewdesk_sse_connections', 'Open server-sent event streams.', () => hub.size);
 
     const heartbeat = setInterval(() => {
       for (const stream of hub.all()) {
