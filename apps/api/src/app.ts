@@ -13,6 +13,7 @@ import securityPlugin from './infra/http/security.plugin.js';
 import errorsPlugin from './infra/http/errors.plugin.js';
 import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
+import inputPlugin from './infra/http/input.plugin.js';
 import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
 import authModule, { authCore } from './modules/auth/index.js';
@@ -69,6 +70,7 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
   await app.register(telemetryPlugin);
   await app.register(errorsPlugin);
   await app.register(securityPlugin);
+  await app.register(inputPlugin);
   await app.register(dbPlugin, { handle: database });
   await app.register(metricsPlugin);
   await app.register(resiliencePlugin);

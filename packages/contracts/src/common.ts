@@ -1,7 +1,16 @@
 import { z } from 'zod';
 
 export const id = z.uuid();
-export const isoDateTime = z.iso.datetime({ offset: true });
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+/**
+ * An ISO-8601 time with its offset, between the years 1 and 9999 in UTC: PostgreSQL has no year 0,
+ * and a later instant would have no four-digit ISO form to be sent back in.
+ */
+export const isoDateTime = z.iso.datetime({ offset: true }).refine((value) => {
+  const at = Date.parse(value);
+  return at >= FIRST_INSTANT && at <= LAST_INSTANT;
+}, 'Use a date between the years 0001 and 9999');
 
 /** Keyset pagination shared by every list endpoint. */
 export const pageQuery = {

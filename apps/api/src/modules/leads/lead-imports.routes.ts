@@ -80,7 +80,9 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
           throw new AppError('payload_too_large', 'The file is larger than the upload limit');
         }
-        if (code?.startsWith('FST_'))
+        // Fastify's and busboy's parse errors (a missing closing boundary, a malformed part header, a
+        // body cut short) carry no system error code; file-system errors (ENOSPC…) do, and stay 5xx.
+        if (code?.startsWith('FST_') || (!(err instanceof AppError) && !(err as { syscall?: string }).syscall))
           throw new AppError('bad_request', 'The upload could not be read as multipart/form-data');
         throw err;
       }
