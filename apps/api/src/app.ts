@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './infra/db/client.js';
 import { genReqId, loggerOptions } from './infra/logger/logger.js';
@@ -38,15 +39,17 @@ export interface BuildOptions {
   database?: DatabaseHandle;
   /** Where the built web app is; defaults to apps/web/dist. */
   webRoot?: string;
+  /** Where logs go instead of stdout (tests read them). */
+  logStream?: DestinationStream;
 }
 
 /**
  * The composition root: infrastructure first, then feature modules, in a fixed order.
  * Reading this file top to bottom is reading the architecture.
  */
-export async function buildApp({ config, database, webRoot }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, webRoot, logStream }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: loggerOptions(config, logStream),
     genReqId,
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,

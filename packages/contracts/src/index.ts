@@ -5,3 +5,4 @@ export * from './tasks.js';
 export * from './agents.js';
 export * from './leads.js';
 export * from './events.js';
+export * from './pages.js';

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors.js';
+import { createOpsAccess } from '../http/ops-access.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 declare module 'fastify' {
@@ -11,8 +11,6 @@ declare module 'fastify' {
 }
 
 const METRICS_PATH = '/metrics';
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
  * Prometheus metrics at /metrics: the build, request durations by route pattern, active users,
@@ -44,19 +42,12 @@ export default fp(
       if (request.actor) metrics.userSeen(request.actor.id);
     });
 
-    const expected = app.config.metricsToken === null ? null : digest(app.config.metricsToken);
+    const access = createOpsAccess(app.config.metricsToken);
     function allowed(request: FastifyRequest) {
-      if (expected) {
-        const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-        // Comparing digests keeps the comparison constant-time whatever the length presented.
-        if (!presented || !timingSafeEqual(digest(presented), expected)) {
+      if (access.tokenRequired) {
+        if (!access.bearsToken(request))
           throw new AppError('unauthorized', 'Send Authorization: Bearer <METRICS_TOKEN>');
-        }
-        return;
-      }
-      // A local gateway forwarding outside traffic would otherwise look like a loopback client.
-      const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
-      if (!LOOPBACK.has(request.ip) || forwarded) {
+      } else if (!access.isLocal(request)) {
         throw new AppError('forbidden', 'Metrics are served only to this machine unless METRICS_TOKEN is set');
       }
     }

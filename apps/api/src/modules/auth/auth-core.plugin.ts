@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Role } from '@crewdesk/contracts';
 import type { Actor } from '../../shared/access.js';
 import { AppError } from '../../shared/errors.js';
@@ -60,7 +60,8 @@ export default fp(
         throw new AppError('unauthorized', 'Your session has ended; sign in again');
       const clientId = request.headers['x-client-id'];
       request.actor = { ...actor, source: typeof clientId === 'string' && CLIENT_ID.test(clientId) ? clientId : null };
-      request.log = request.log.child({ userId: actor.id });
+      // The request's logger is also its reply's: the access log line carries the user too.
+      (request.log as FastifyBaseLogger & { setBindings(bindings: object): void }).setBindings({ userId: actor.id });
     });
 
     app.decorate(

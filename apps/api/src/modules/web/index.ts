@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import fp from 'fastify-plugin';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
+import { pagePaths } from '@crewdesk/contracts';
 
 export const defaultWebRoot = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
 const SERVER_PATHS = /^\/(api|health|metrics|\.well-known)(\/|$)/;
+const PAGES = new Set<string>(pagePaths);
 
 /**
  * Serves the built web app on the API's own port: hashed assets cached for a year, everything
@@ -27,12 +29,14 @@ export default fp<{ root?: string }>(
       },
     });
     const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
-    app.get('/', { schema: { hide: true } }, (_request, reply) => sendIndex(reply));
-    app.get('/*', { schema: { hide: true } }, (request, reply) => {
-      const path = request.url.split('?')[0] ?? '/';
-      // Unknown API paths and missing files stay 404s; only page routes get the app.
+    const page = { schema: { hide: true } };
+    app.get('/', page, (_request, reply) => sendIndex(reply));
+    app.get('/*', page, (request, reply) => {
+      const path = (request.url.split('?')[0] ?? '/').replace(/(.)\/+$/, '$1');
+      // Unknown API paths and missing files stay 404 problems; only the app's pages get the app.
       if (SERVER_PATHS.test(path) || /\.[a-z0-9]+$/i.test(path)) return reply.callNotFound();
-      return sendIndex(reply);
+      // Any other path: the app's own not-found page, with the status that says so.
+      return sendIndex(reply.code(PAGES.has(path) ? 200 : 404));
     });
   },
   { name: 'web' },
