@@ -53,8 +53,7 @@ describe('logs', () => {
     const err = await app.database.db
       .execute(
         // A text value into a uuid column fails in the database with the values as parameters.
-        (await import('drizzle-orm'))
-          .sql`insert into users (id, email, name, password_hash, role) values (${email}, ${email}, 'x', ${'$argon2id$v=19$m=19456,t=2,p=1$leakedhash'}, 'member')`,
+        sql`insert into users (id, email, name, password_hash, role) values (${email}, ${email}, 'x', ${'$argon2id$v=19$m=19456,t=2,p=1$leakedhash'}, 'member')`,
       )
       .catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
