@@ -38,6 +38,7 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
   r.post(
     '/api/v1/agents',
     {
+      config: { idempotent: true },
       onRequest,
       schema: {
         operationId: 'createAgent',

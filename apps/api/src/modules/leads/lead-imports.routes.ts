@@ -44,6 +44,7 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
   r.post(
     '/api/v1/lead-imports',
     {
+      config: { idempotent: true },
       onRequest: admin,
       bodyLimit: maxBytes + 1024 * 1024,
       schema: {

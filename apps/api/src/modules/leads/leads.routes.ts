@@ -143,6 +143,7 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.post(
     '/api/v1/leads/:id/tasks',
     {
+      config: { idempotent: true },
       onRequest: worker,
       schema: {
         operationId: 'createLeadFollowUp',

@@ -50,6 +50,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.post(
     '/api/v1/tasks',
     {
+      config: { idempotent: true },
       onRequest,
       schema: {
         tags,

@@ -69,6 +69,7 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.post(
     '/api/v1/users',
     {
+      config: { idempotent: true },
       onRequest: admin,
       schema: {
         tags: ['users'],
