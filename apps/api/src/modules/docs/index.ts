@@ -32,6 +32,8 @@ export default fp(
       transform: jsonSchemaTransform,
       hideUntagged: true,
     });
+    // The document is always built (the suite checks answers against it); serving it is optional.
+    if (!app.config.apiDocs) return;
     await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: true } });
     app.get('/api/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
   },
