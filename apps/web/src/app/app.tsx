@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { RouterProvider } from 'react-router';
 import { ToastProvider } from '../components/toasts';
 import { followOtherTab, restoreSession } from '../features/auth/api/session-actions';
-import { onAuthMessage } from '../lib/api';
+import { onAuthMessage } from '../lib/auth-channel';
 import { queryClient } from '../lib/query-client';
 import { sessionStore } from '../lib/session';
 import { router } from './router';

@@ -1,5 +1,5 @@
 import type { FieldValues, Path, UseFormSetError } from 'react-hook-form';
-import { ApiError, errorMessage } from './api';
+import { ApiError, errorMessage } from './api-errors';
 
 /**
  * Puts the server's field errors (problem+json `errors[].path`) next to the matching fields and

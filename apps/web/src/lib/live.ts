@@ -1,10 +1,10 @@
 import type { Task } from '@crewdesk/contracts';
 import type { QueryKey } from '@tanstack/react-query';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { API_URL, endSession, refreshAccessToken } from './api';
+import { withAccessToken } from './access-token';
+import { API_URL } from './http';
 import { CLIENT_ID, CLIENT_ID_HEADER } from './client-id';
 import { agentsKey, importsKey, leadsKey, statsKey, tasksKey, usersKey } from './query-keys';
-import { getAccessToken, getTokenVersion } from './session';
 
 /**
  * Live updates: the server-sent event stream at /api/v1/events/stream. `fetch` rather than
@@ -327,30 +327,23 @@ export function createLiveClient(options: LiveClientOptions): LiveClient {
       clearTimeout(idle);
       idle = setTimeout(() => ctrl.abort(), idleTimeoutMs);
     };
-    let sentWith = getTokenVersion();
-    const open = () => {
-      sentWith = getTokenVersion();
-      const headers: Record<string, string> = { accept: 'text/event-stream', [CLIENT_ID_HEADER]: CLIENT_ID };
-      const token = getAccessToken();
-      if (token) headers.authorization = `Bearer ${token}`;
+    const open = (auth: Record<string, string>) => {
+      const headers: Record<string, string> = { ...auth, accept: 'text/event-stream', [CLIENT_ID_HEADER]: CLIENT_ID };
       if (lastEventId) headers['last-event-id'] = lastEventId;
       alive();
       return fetch(url, { headers, cache: 'no-store', signal: ctrl.signal });
     };
+    const release = (res: Response) => {
+      clearTimeout(idle);
+      void res.body?.cancel().catch(() => {});
+    };
     try {
-      let res = await open();
-      // As the api lib does: a 401 gets one refresh and one retry; a refused refresh ends the session.
+      const res = await withAccessToken(open, { release, signal: ctrl.signal });
+      if (current !== run) return true;
+      // A refused refresh has ended the session: nothing to reconnect to.
       if (res.status === 401) {
-        clearTimeout(idle);
-        void res.body?.cancel().catch(() => {});
-        const refreshed = await refreshAccessToken(sentWith);
-        if (current !== run) return true;
-        if (refreshed) res = await open();
-        if (res.status === 401) {
-          void res.body?.cancel().catch(() => {});
-          endSession();
-          return false;
-        }
+        release(res);
+        return false;
       }
       if (!res.ok || !res.body) {
         void res.body?.cancel().catch(() => {});

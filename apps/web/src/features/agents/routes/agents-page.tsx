@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Button } from '../../../components/button';
 import { EmptyState, ErrorState, Spinner } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useAgents, useRedistribute, useUpdateAgent } from '../api/agents';
 import { AgentDialog } from '../components/agent-dialog';

@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useRef, useState, type DragEvent } from 'rea
 import { Link } from 'react-router';
 import { Button } from '../../../components/button';
 import { EmptyState, Spinner } from '../../../components/states';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { formatDateTime } from '../../../lib/format';
 import { agentsKey, leadsKey } from '../../../lib/query-keys';
 import { useActiveAgents } from '../../agents/api/agents';

@@ -8,7 +8,7 @@ import { Dialog } from '../../../components/dialog';
 import { Field } from '../../../components/field';
 import { ErrorState, Spinner } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { formatDateTime } from '../../../lib/format';
 import { applyServerErrors } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';

@@ -4,7 +4,7 @@ import { Navigate } from 'react-router';
 import { Button } from '../../../components/button';
 import { EmptyState, ErrorState, Spinner } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { formatDate } from '../../../lib/format';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useSession } from '../../../lib/session';
