@@ -2,7 +2,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { RouterProvider } from 'react-router';
 import { ToastProvider } from '../components/toasts';
-import { followOtherTab, restoreSession } from '../features/auth/api/session-actions';
+import { followOtherTab, restoreSession } from '../features/auth';
 import { onAuthMessage } from '../lib/auth-channel';
 import { queryClient } from '../lib/query-client';
 import { sessionStore } from '../lib/session';

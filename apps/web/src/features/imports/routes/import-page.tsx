@@ -7,7 +7,7 @@ import { EmptyState, Spinner } from '../../../components/states';
 import { errorMessage } from '../../../lib/api-errors';
 import { formatDateTime } from '../../../lib/format';
 import { agentsKey, leadsKey } from '../../../lib/query-keys';
-import { useActiveAgents } from '../../agents/api/agents';
+import { useActiveAgents } from '../../agents';
 import { uploadLeadFile, useImportProgress, useRecentImports } from '../api/imports';
 import { FilePreview } from '../components/file-preview';
 import { usePageTitle } from '../../../lib/use-page-title';

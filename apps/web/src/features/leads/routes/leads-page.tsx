@@ -9,7 +9,7 @@ import { errorMessage } from '../../../lib/api-errors';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useOnline } from '../../../lib/use-online';
 import { useSession } from '../../../lib/session';
-import { useActiveAgents } from '../../agents/api/agents';
+import { useActiveAgents } from '../../agents';
 import { exportLeads, useFollowUp, useLeadList, useUpdateLead, type LeadFilters } from '../api/leads';
 import { LeadList, statusLabel } from '../components/lead-list';
 import { NotesDialog } from '../components/notes-dialog';

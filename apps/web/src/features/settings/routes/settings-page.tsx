@@ -12,7 +12,7 @@ import { errorMessage } from '../../../lib/api-errors';
 import { formatDateTime } from '../../../lib/format';
 import { applyServerErrors } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
-import { signOut } from '../../auth/api/session-actions';
+import { signOut } from '../../auth';
 import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
 import { usePageTitle } from '../../../lib/use-page-title';
 import { FormError } from '../../../components/form-error';
