@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { Field } from '../../../components/field';
+import { Page } from '../../../components/page';
 import { ErrorState, Spinner } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
 import { errorMessage } from '../../../lib/api-errors';
@@ -194,15 +195,12 @@ function describeAgent(ua: string | null): string {
 export function SettingsPage() {
   usePageTitle('Settings');
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>Settings</h1>
-      </header>
+    <Page title="Settings">
       <div className="settings-grid">
         <ProfileSection />
         <PasswordSection />
         <SessionsSection />
       </div>
-    </section>
+    </Page>
   );
 }
