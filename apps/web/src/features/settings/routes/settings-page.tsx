@@ -1,7 +1,5 @@
-import { zodResolver } from '@hookform/resolvers/zod';
 import { changePasswordBody, personName } from '@crewdesk/contracts';
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
@@ -11,7 +9,7 @@ import { ErrorState, Spinner } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
 import { errorMessage } from '../../../lib/api-errors';
 import { formatDateTime } from '../../../lib/format';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
 import { signOut } from '../../auth';
 import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
@@ -19,31 +17,24 @@ import { usePageTitle } from '../../../lib/use-page-title';
 import { FormError } from '../../../components/form-error';
 
 const profileForm = z.object({ name: personName, mobile: z.string().trim().max(32) });
-type ProfileForm = z.infer<typeof profileForm>;
-type PasswordForm = z.infer<typeof changePasswordBody>;
 
 function ProfileSection() {
   const { user } = useSession();
   const update = useUpdateProfile();
   const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<ProfileForm>({
-    resolver: zodResolver(profileForm),
+  } = useServerForm({
+    schema: profileForm,
+    fields: ['name', 'mobile'],
     values: { name: user?.name ?? '', mobile: user?.mobile ?? '' },
   });
-  const onSubmit = handleSubmit(async (v) => {
-    setFormError(null);
-    try {
-      await update.mutateAsync({ name: v.name, mobile: v.mobile || null });
-      toast('Profile saved', { tone: 'success' });
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['name', 'mobile']));
-    }
+  const onSubmit = submit(async (v) => {
+    await update.mutateAsync({ name: v.name, mobile: v.mobile || null });
+    toast('Profile saved', { tone: 'success' });
   });
   return (
     <section className="card stack" aria-labelledby="profile-h">
@@ -68,23 +59,17 @@ function ProfileSection() {
 function PasswordSection() {
   const change = useChangePassword();
   const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
     reset,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<PasswordForm>({ resolver: zodResolver(changePasswordBody) });
-  const onSubmit = handleSubmit(async (v) => {
-    setFormError(null);
-    try {
-      await change.mutateAsync(v);
-      reset({ currentPassword: '', newPassword: '' });
-      toast('Password changed. Other devices were signed out.', { tone: 'success' });
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['currentPassword', 'newPassword']));
-    }
+  } = useServerForm({ schema: changePasswordBody, fields: ['currentPassword', 'newPassword'] });
+  const onSubmit = submit(async (v) => {
+    await change.mutateAsync(v);
+    reset({ currentPassword: '', newPassword: '' });
+    toast('Password changed. Other devices were signed out.', { tone: 'success' });
   });
   return (
     <section className="card stack" aria-labelledby="password-h">
