@@ -5,7 +5,8 @@ import { signOut } from '../features/auth';
 import { useOnline } from '../lib/use-online';
 import { useSession } from '../lib/session';
 
-const LiveUpdates = lazy(() => import('./live-updates'));
+// Its own chunk; should it fail to load, the app works as it would without live updates.
+const LiveUpdates = lazy(() => import('./live-updates').catch(() => ({ default: () => null })));
 
 const links = [
   { to: '/tasks', label: 'Tasks', roles: null },
