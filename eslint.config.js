@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import globals from 'globals';
 import importX from 'eslint-plugin-import-x';
@@ -38,6 +39,28 @@ const apiBoundaries = [
     from: `${API}/modules`,
     message: 'infra/ and shared/ must not depend on a module; move the code or pass it in.',
   },
+];
+
+// The web app's layers: shared code (lib, components) → features → app, and a feature reaches
+// another only through that feature's index.ts. Read from the folders, so a new feature is covered.
+const web = fileURLToPath(new URL('apps/web/', import.meta.url));
+const webSrc = `${web}src/`;
+const features = readdirSync(`${webSrc}features`, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const webLayers = [
+  ...['lib', 'components'].map((shared) => ({
+    target: `${webSrc}${shared}`,
+    from: [`${webSrc}features`, `${webSrc}app`],
+    message: 'Shared code (lib, components) must not depend on a feature or on app/.',
+  })),
+  { target: `${webSrc}features`, from: `${webSrc}app`, message: 'Features must not depend on app/.' },
+  ...features.map((feature) => ({
+    target: `${webSrc}features/${feature}`,
+    from: `${webSrc}features`,
+    except: [`./${feature}`, ...features.filter((other) => other !== feature).map((other) => `./${other}/index.ts`)],
+    message: 'Import another feature through its index.ts only.',
+  })),
 ];
 
 export default tseslint.config(
@@ -100,6 +123,21 @@ export default tseslint.config(
     rules: {
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'warn',
+    },
+  },
+  {
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Which files are modules and how to parse them (for following imports), from the plugin's TypeScript preset.
+      'import-x/extensions': importX.flatConfigs.typescript.settings['import-x/extensions'],
+      'import-x/parsers': importX.flatConfigs.typescript.settings['import-x/parsers'],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${web}tsconfig.json` })],
+    },
+    rules: {
+      // Type-only imports are left out (they vanish from the build); dynamic imports count.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: webLayers }],
     },
   },
 );

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deferred, json, problem, stubFetch, testUser } from '../../test/utils';
-import { api, ApiError, authRequest } from './api';
+import { api, authRequest } from './api';
+import { ApiError } from './api-errors';
 import { CLIENT_ID } from './client-id';
 import { getAccessToken, sessionStore, setAccessToken } from './session';
 
