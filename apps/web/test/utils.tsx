@@ -11,6 +11,7 @@ export interface StubRequest {
   url: URL;
   path: string;
   authorization: string | null;
+  idempotencyKey: string | null;
   body: unknown;
 }
 export type StubHandler = (req: StubRequest) => Response | Promise<Response>;
@@ -29,6 +30,7 @@ export function stubFetch(handler: StubHandler) {
       url,
       path: url.pathname,
       authorization: headers.get('authorization'),
+      idempotencyKey: headers.get('idempotency-key'),
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
     };
     requests.push(req);

@@ -9,16 +9,28 @@ export interface RequestOptions {
   body?: unknown;
   query?: Query;
   signal?: AbortSignal;
+  /** Sent as Idempotency-Key; every POST gets a fresh one unless given, reused by the retry after a refresh. */
+  idempotencyKey?: string;
 }
+
+/** The headers a POST carries so that the server creates once however often it arrives (a gateway's retry). */
+const idempotency = (method: string, key?: string): Record<string, string> =>
+  method === 'POST' ? { 'idempotency-key': key ?? crypto.randomUUID() } : {};
 
 /** Calls the API with the access token (refreshed once on 401, except for the auth endpoints). */
 export async function apiResponse(path: string, options: RequestOptions = {}): Promise<Response> {
   const url = buildUrl(path, options.query);
+  const method = options.method ?? 'GET';
+  const once = idempotency(method, options.idempotencyKey);
   const res = await withAccessToken(
     (auth) =>
       send(url, {
-        method: options.method ?? 'GET',
-        headers: options.body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
+        method,
+        headers: {
+          ...auth,
+          ...once,
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: options.signal,
       }),
@@ -47,6 +59,7 @@ export async function authRequest<T>(path: string, body?: unknown): Promise<T> {
 
 /** Multipart upload with progress (fetch cannot report upload progress), with the same token handling as `api`. */
 export async function uploadForm<T>(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<T> {
+  const once = idempotency('POST');
   const res = await withAccessToken(
     (auth) =>
       new Promise<{ status: number; body: unknown }>((resolve, reject) => {
@@ -54,7 +67,7 @@ export async function uploadForm<T>(path: string, form: FormData, onProgress?: (
         xhr.open('POST', buildUrl(path));
         xhr.withCredentials = true;
         xhr.setRequestHeader(CLIENT_ID_HEADER, CLIENT_ID);
-        for (const [name, value] of Object.entries(auth)) xhr.setRequestHeader(name, value);
+        for (const [name, value] of Object.entries({ ...auth, ...once })) xhr.setRequestHeader(name, value);
         xhr.upload.onprogress = (e) => {
           if (e.lengthComputable) onProgress?.(e.loaded / e.total);
         };
