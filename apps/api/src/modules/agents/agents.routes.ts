@@ -9,6 +9,7 @@ import {
   problem,
   updateAgentBody,
 } from '@crewdesk/contracts';
+import { json } from '../../shared/openapi.js';
 import { toAgentDto, type AgentsService } from './agents.service.js';
 
 export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = async (app, { service }) => {
@@ -27,8 +28,10 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         tags,
         security,
         summary: 'Agents with their open and total lead counts',
+        description:
+          'Every agent, filtered by active and q (name or email), with the leads each holds: open (new, contacted, qualified) and in total. Keyset pages.',
         querystring: listAgentsQuery,
-        response: { 200: agentPage, ...errors },
+        response: { 200: json(agentPage, 'A page of agents'), ...errors },
       },
     },
     async (request) => service.list(request.query),
@@ -43,8 +46,10 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         tags,
         security,
         summary: 'Create an agent (a user with role agent; mobile stored in E.164)',
+        description:
+          'Creates an account with role agent who can sign in and receive leads; 409 when the email is already in use.',
         body: createAgentBody,
-        response: { 201: agent, ...errors },
+        response: { 201: json(agent, 'The new agent'), ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(toAgentDto(await service.create(request.body))),
@@ -59,8 +64,9 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         tags,
         security,
         summary: 'One agent',
+        description: 'One agent by id, with their lead counts.',
         params: idParams,
-        response: { 200: agent, ...errors },
+        response: { 200: json(agent, 'The agent'), ...errors },
       },
     },
     async (request) => toAgentDto(await service.get(request.params.id)),
@@ -75,9 +81,11 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         tags,
         security,
         summary: 'Edit, reset the password of, or deactivate an agent (deactivation ends their sessions)',
+        description:
+          'Changes the fields sent (at least one). Deactivating an agent ends their sessions at once; their leads stay with them until redistributed.',
         params: idParams,
         body: updateAgentBody,
-        response: { 200: agent, ...errors },
+        response: { 200: json(agent, 'The agent as they now are'), ...errors },
       },
     },
     async (request) => toAgentDto(await service.update(request.params.id, request.body)),

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { json } from '../../shared/openapi.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -81,7 +82,9 @@ export default fp(
           operationId: 'live',
           security: [],
           summary: 'The process is up',
-          response: { 200: z.object({ status: z.literal('ok') }) },
+          description:
+            'Liveness: answers as long as the process can serve a request, whatever its dependencies. Never rate limited.',
+          response: { 200: json(z.object({ status: z.literal('ok') }), 'The process is alive') },
         },
       },
       async () => ({ status: 'ok' as const }),
@@ -97,7 +100,12 @@ export default fp(
           operationId: 'ready',
           security: [],
           summary: 'Ready for traffic: the database answers and shutdown has not begun',
-          response: { 200: ready, 503: ready },
+          description:
+            'Readiness: 200 while the database answers within a second and shutdown has not begun, 503 otherwise, with each check. Never rate limited.',
+          response: {
+            200: json(ready, 'Ready: every check is up'),
+            503: json(ready, 'Not ready: a check is down (the database, or shutdown has begun)'),
+          },
         },
       },
       async (_request, reply) => {
@@ -122,7 +130,13 @@ export default fp(
           operationId: 'health',
           security: [],
           summary: 'Dependencies, uptime and memory',
-          response: { 200: health, 503: health },
+          description:
+            'Each dependency (database, cache, events with the outbox backlog) with its kind, every circuit breaker’s state, the version, uptime and memory. ' +
+            '503 only when the database is down: without the cache or the broker requests still succeed.',
+          response: {
+            200: json(health, 'Healthy: the database is up'),
+            503: json(health, 'Unhealthy: the database is down'),
+          },
         },
       },
       async (_request, reply) => {
