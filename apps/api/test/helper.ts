@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { scopes } from '../src/infra/cache/versioned.js';
 import { REFRESH_COOKIE } from '../src/modules/auth/auth.routes.js';
 import { resetDatabase, testDatabase } from './database.js';
+import { checkResponsesAgainstDocument } from './openapi-check.js';
 import { closeServices, resetServices, testServices } from './services.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -25,6 +26,8 @@ export function testConfig(env: Record<string, string> = {}) {
 
 export async function createTestApp(env: Record<string, string> = {}) {
   const app = await buildApp({ config: testConfig(env), database: await testDatabase() });
+  // Every answer the suite receives is checked against the app's own OpenAPI document.
+  checkResponsesAgainstDocument(app);
   await app.ready();
   return app;
 }

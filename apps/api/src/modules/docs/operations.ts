@@ -49,7 +49,8 @@ export function operationTransform(app: FastifyInstance): SwaggerTransform {
   const zodTransform = createJsonSchemaTransform({ skipList: [] });
   return (input) => {
     const out = zodTransform(input) as Transformed;
-    if (out.schema?.hide) return out;
+    // Routes without a schema are untagged, so hidden (hideUntagged).
+    if (!out.schema || out.schema.hide) return out;
     const schema = { ...out.schema };
     const { multipartBody } = input.schema as { multipartBody?: unknown };
     if (multipartBody) {
