@@ -64,8 +64,14 @@ export function operationTransform(app: FastifyInstance): SwaggerTransform {
     for (const [status, declared] of Object.entries(response)) {
       if (isProblem(declared)) response[status] = sharedResponseRef(Number(status));
     }
-    for (const status of sharedStatuses(app, input.route as RouteOptions, schema)) {
+    const route = input.route as RouteOptions;
+    for (const status of sharedStatuses(app, route, schema)) {
       response[status] ??= sharedResponseRef(status);
+    }
+    // A GET's body is never read, so a route's shared error list cannot make it answer these.
+    if (BODYLESS.has([route.method].flat()[0] as string)) {
+      delete response[413];
+      delete response[415];
     }
     schema.response = response;
     return { ...out, schema };
