@@ -13,6 +13,7 @@ import securityPlugin from './infra/http/security.plugin.js';
 import errorsPlugin from './infra/http/errors.plugin.js';
 import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
+import { trustProxyOption } from './infra/http/trust-proxy.js';
 import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
 import authModule, { authCore } from './modules/auth/index.js';
@@ -47,7 +48,7 @@ export async function buildApp({ config, database, webRoot }: BuildOptions): Pro
   const app = Fastify({
     logger: loggerOptions(config),
     genReqId,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
