@@ -41,6 +41,8 @@ describe('loadConfig', () => {
     expect(c.allowRegistration).toBe(true);
     expect(c.bootstrapAdmin).toBeNull();
     expect(c.loginMaxFailures).toBe(10);
+    expect(c.loginAccountMaxFailures).toBe(20);
+    expect(c.bearerMaxFailures).toBe(100);
     expect(c.rateLimit).toEqual({ authPerMinute: 30, apiPerMinute: 600 });
     expect(c.defaultPhoneRegion).toBeNull();
     expect(c.trustProxy).toBe(false);
@@ -174,6 +176,8 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'on'],
     ['ADMIN_EMAIL', 'not-an-email'],
     ['LOGIN_MAX_FAILURES', '0'],
+    ['LOGIN_ACCOUNT_MAX_FAILURES', '0'],
+    ['BEARER_MAX_FAILURES', 'many'],
     ['DEFAULT_PHONE_REGION', 'in'],
     ['NODE_ENV', 'staging'],
     ['SHUTDOWN_DRAIN_MS', '60000'],

@@ -110,6 +110,8 @@ const schema = z
     ADMIN_EMAIL: z.email().toLowerCase().optional(),
     ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
+    LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
+    BEARER_MAX_FAILURES: z.coerce.number().int().min(1).default(100),
     RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().min(1).default(30),
     RATE_LIMIT_API_PER_MIN: z.coerce.number().int().min(1).default(600),
     MAX_UPLOAD_BYTES: z.coerce
@@ -209,6 +211,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     allowRegistration: e.ALLOW_REGISTRATION,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
+    bearerMaxFailures: e.BEARER_MAX_FAILURES,
     redisUrl: e.REDIS_URL ?? null,
     sentryDsn: e.SENTRY_DSN ?? null,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
