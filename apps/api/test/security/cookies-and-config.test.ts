@@ -161,6 +161,19 @@ describe('two refresh cookies are refused, never answered with one of them', () 
     expectRefused(await refreshWith(`${REFRESH_COOKIE}=${attacker.refreshCookie}`, host));
   });
 
+  it('signing in on an https origin clears the unprefixed cookie an earlier release left there', async () => {
+    const email = uniqueEmail('legacy');
+    await ctx.app.usersService.createAccount({ email, name: 'Legacy', password: PASSWORD, role: 'member' });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { ...host, cookie: `${REFRESH_COOKIE}=0190a000-0000-7000-8000-000000000001.${'A'.repeat(43)}` },
+      payload: { email, password: PASSWORD },
+    });
+    expectHostRefresh(res);
+    expect(res.cookies.find((c) => c.name === REFRESH_COOKIE)).toMatchObject({ value: '', path: '/api/v1/auth' });
+  });
+
   it('one cookie of the right name still refreshes (control)', async () => {
     const user = await register(ctx.app);
     const res = await refreshWith(`other=1; ${REFRESH_COOKIE}=${user.refreshCookie}; theme=dark`);
