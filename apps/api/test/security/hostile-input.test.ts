@@ -101,4 +101,18 @@ describe('input PostgreSQL would refuse is refused first, naming the field (400,
     });
     expect(malformed.statusCode).toBeLessThan(500);
   });
+
+  it('answers a URL Fastify refuses before routing (bad percent-encoding, an over-long id) with a problem', async () => {
+    const member = await createUser(ctx.app);
+    // Both used to be Fastify's own application/json answers, which skip the error handler.
+    for (const url of ['/api/v1/tasks/%E0%A4%A', '/api/v1/tasks/%']) {
+      expectProblem(await ctx.app.inject({ method: 'GET', url, headers: member.auth }), 400);
+    }
+    const long = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/tasks/${'x'.repeat(5_000)}`,
+      headers: member.auth,
+    });
+    expect(expectProblem(long, 414).title).toBe('URI too long');
+  });
 });

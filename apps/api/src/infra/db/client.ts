@@ -6,11 +6,11 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import lockfile from 'proper-lockfile';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { createBreaker, guarded, type Breaker } from '../resilience/breakers.js';
 import * as schema from './schema/index.js';
 import { migratePglite, migratePostgres } from './migrate.js';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -59,9 +59,9 @@ async function openPglite(dir: string | null): Promise<DatabaseHandle> {
     mkdirSync(dir, { recursive: true });
     // PGlite has one writer per directory; a second process would corrupt it.
     try {
-      release = await lockfile.lock(dir, { lockfilePath: `${dir}.lock`, stale: 15_000, update: 5_000 });
+      release = await lockDataDir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new DatabaseLockedError(dir);
+      if (err instanceof DataDirLockedError) throw new DatabaseLockedError(dir);
       throw err;
     }
   }

@@ -55,6 +55,23 @@ function fieldErrors(err: FastifyError & { validation: unknown[] }): FieldError[
   return out;
 }
 
+/**
+ * What Fastify refuses before a request reaches any route, and so before the error handler: a
+ * URL whose percent-encoding does not decode, a path parameter longer than maxParamLength, an
+ * async route constraint that failed. Fastify answers these with its own JSON unless it is given
+ * this as its `frameworkErrors` option (app.ts), which makes them problems like every other error.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return sendProblem(reply, 'bad_request', 'The URL is not valid (a percent-encoding does not decode)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return sendProblem(reply, 'uri_too_long', 'A path segment of the URL is too long');
+  }
+  request.log.error({ err }, 'request failed before routing');
+  return sendProblem(reply, 'internal', 'The server could not complete the request');
+}
+
 export default fp(
   async (app) => {
     // A failure the server caused (never a client's mistake or an unavailable dependency) goes to
