@@ -56,6 +56,8 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Opening an embedded database and migrating it can take longer than avvio's 10 s on a busy machine.
+    pluginTimeout: 120_000,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors,

@@ -182,7 +182,11 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
           'Sends no body: the browser sends the refresh cookie. Every use rotates it (a new Set-Cookie); presenting any earlier ' +
           'token of the session ends the whole session, while a secret that was never issued is refused without ending it. ' +
           'A missing, expired or revoked cookie answers 401 and clears the cookie; two refresh cookies, or a cross-site request, 401 or 403.',
-        response: { 200: json(refreshResponse, 'A new access token; the rotated refresh cookie is set'), 401: problem, 403: problem },
+        response: {
+          200: json(refreshResponse, 'A new access token; the rotated refresh cookie is set'),
+          401: problem,
+          403: problem,
+        },
       },
     },
     async (request, reply) => {
@@ -215,7 +219,12 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         description:
           'Ends the session the refresh cookie or the bearer token belongs to, at once on every replica, and clears the cookie. ' +
           '401 when neither names a live session (nothing was ended); 403 for a cross-site request.',
-        response: { 204: noContent('Signed out; the refresh cookie is cleared'), 401: problem, 403: problem, 429: problem },
+        response: {
+          204: noContent('Signed out; the refresh cookie is cleared'),
+          401: problem,
+          403: problem,
+          429: problem,
+        },
       },
     },
     async (request, reply) => {
