@@ -11,7 +11,7 @@ import cachePlugin from './infra/cache/cache.plugin.js';
 import resiliencePlugin from './infra/resilience/resilience.plugin.js';
 import eventsPlugin from './infra/events/events.plugin.js';
 import securityPlugin from './infra/http/security.plugin.js';
-import errorsPlugin, { frameworkErrors } from './infra/http/errors.plugin.js';
+import errorsPlugin, { clientErrorHandler, frameworkErrors } from './infra/http/errors.plugin.js';
 import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
 import inputPlugin from './infra/http/input.plugin.js';
@@ -61,6 +61,7 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

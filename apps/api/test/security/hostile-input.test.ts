@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createUser, useTestApp } from '../helper.js';
 import { createAgent, insertLead } from '../leads/support.js';
@@ -114,5 +115,29 @@ describe('input PostgreSQL would refuse is refused first, naming the field (400,
       headers: member.auth,
     });
     expect(expectProblem(long, 414).title).toBe('URI too long');
+  });
+
+  it('answers what the HTTP parser refuses (a malformed request, headers over the limit) with a problem', async () => {
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = ctx.app.server.address() as { port: number };
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        let answer = '';
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        socket.setEncoding('utf8').on('data', (d: string) => (answer += d));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const cases: [string, number][] = [
+      ['GET /api/v1/tasks HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', 400],
+      [`GET /api/v1/tasks HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ];
+    for (const [request, status] of cases) {
+      const answer = await raw(request);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head, answer).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(body!)).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
+    }
   });
 });

@@ -370,13 +370,35 @@ describe('tasks list, search and pagination', () => {
         'a date that is not a date',
         Buffer.from(JSON.stringify(['not a date', '0190a6f0-0000-7000-8000-000000000000'])).toString('base64url'),
       ],
+      // Found by the contract fuzz suite: PostgreSQL has no year 0, and the cast failed as a 500.
+      [
+        'a date in the year 0',
+        Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000000Z', '0190a6f0-0000-7000-8000-000000000000'])).toString(
+          'base64url',
+        ),
+      ],
     ];
 
     it.each(garbageCursors)('a cursor that is %s answers 400 naming cursor', async (_name, cursor) => {
       const u = await register(ctx.app);
       await createTask(ctx.app, u, { title: 't' });
-      expectProblem(await listRaw(ctx.app, u, { cursor, sort: 'createdAt' }), 400, 'cursor');
+      for (const sort of ['createdAt', '-createdAt', 'dueDate']) {
+        expectProblem(await listRaw(ctx.app, u, { cursor, sort }), 400, 'cursor');
+      }
     });
+
+    // Found by the contract fuzz suite: 5e-324 passed as finite, and PostgreSQL's real refused it (underflow) as a 500.
+    it.each([5e-324, -1e-40, 3.5e38])(
+      'a relevance cursor whose rank a real cannot hold (%s) answers 400',
+      async (rank) => {
+        const u = await register(ctx.app);
+        await createTask(ctx.app, u, { title: 'task' });
+        const cursor = Buffer.from(JSON.stringify([rank, '0190a6f0-0000-7000-8000-000000000000'])).toString(
+          'base64url',
+        );
+        expectProblem(await listRaw(ctx.app, u, { cursor, q: 'task', sort: 'relevance' }), 400, 'cursor');
+      },
+    );
 
     it.each([
       ['title', 'createdAt', {}],

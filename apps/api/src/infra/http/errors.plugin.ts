@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
@@ -11,20 +12,24 @@ const where: Record<string, string> = {
   headers: 'Header',
 };
 
+function problemOf(code: ErrorCode, detail?: string, errors?: FieldError[]) {
+  const { status, title } = errorCodes[code];
+  return { type: `urn:crewdesk:problem:${code.replaceAll('_', '-')}`, title, status, detail, errors };
+}
+
 export function sendProblem(
   reply: FastifyReply,
   code: ErrorCode,
   detail?: string,
   extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
 ) {
-  const { status, title } = errorCodes[code];
   if (extra.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(Math.max(1, Math.ceil(extra.retryAfterSeconds))));
   return reply
-    .code(status)
+    .code(errorCodes[code].status)
     .type('application/problem+json')
     .serializer(JSON.stringify)
-    .send({ type: `urn:crewdesk:problem:${code.replaceAll('_', '-')}`, title, status, detail, errors: extra.errors });
+    .send(problemOf(code, detail, extra.errors));
 }
 
 /** Flatten zod issues into one entry per field; unknown keys become one entry each. */
@@ -70,6 +75,32 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   }
   request.log.error({ err }, 'request failed before routing');
   return sendProblem(reply, 'internal', 'The server could not complete the request');
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (a malformed request line or
+ * header, headers over the size limit, a request that took too long to arrive), written straight to
+ * the socket, which is then closed. Given to Fastify({ clientErrorHandler }) (app.ts) so that these
+ * too are problems rather than Fastify's own JSON.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, detail]: [ErrorCode, string] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? ['request_timeout', 'The request did not arrive in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? ['headers_too_large', 'The request headers are larger than the server accepts']
+        : ['bad_request', 'The request is not valid HTTP'];
+  const body = JSON.stringify(problemOf(code, detail));
+  const { status, title } = errorCodes[code];
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 export default fp(

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { isoDateTime } from '@crewdesk/contracts';
 import type { Database, Executor } from '../../infra/db/client.js';
 import { tasks } from '../../infra/db/schema/index.js';
 import type { CursorValue } from '../../shared/pagination.js';
@@ -95,17 +96,22 @@ const sorts: Record<TaskSort, SortSpec> = {
 
 const rankOf = (p: TaskRow['priority']) => (p === 'high' ? 3 : p === 'medium' ? 2 : 1);
 
+/** A time as the cursors write it, within the years the contracts allow (PostgreSQL has no year 0). */
 const isTimestamp = (v: string) =>
   v === 'infinity' ||
   v === '-infinity' ||
   (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(v) &&
     !Number.isNaN(Date.parse(v)) &&
-    new Date(v).toISOString().slice(0, 19) === v.slice(0, 19));
+    new Date(v).toISOString().slice(0, 19) === v.slice(0, 19) &&
+    isoDateTime.safeParse(v).success);
+const FLOAT4_MIN = 1.1754943508222875e-38;
+const FLOAT4_MAX = 3.4028234663852886e38;
 /** What a cursor value must be to compare with a sort key of each type; anything else is the client's error, not a 500. */
 const fitsCast: Record<string, (v: CursorValue) => boolean> = {
   timestamptz: (v) => typeof v === 'string' && isTimestamp(v),
   int: (v) => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 31,
-  real: (v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 3.4e38,
+  // float4: a nonzero magnitude below its smallest normal value fails the cast (underflow) as surely as one above its largest.
+  real: (v) => typeof v === 'number' && (v === 0 || (Math.abs(v) >= FLOAT4_MIN && Math.abs(v) <= FLOAT4_MAX)),
   text: (v) => typeof v === 'string' && !v.includes('\u0000'),
 };
 

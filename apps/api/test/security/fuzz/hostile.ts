@@ -98,8 +98,30 @@ export const hostileStrings: string[] = [
 /** Just under the body limit: accepted by the parser, refused by every length rule. */
 export const bigString = 'x'.repeat(MIB - 64);
 
+const year = (y: number) => {
+  const d = new Date(0);
+  d.setUTCFullYear(y, 0, 1);
+  return d.getTime();
+};
+/**
+ * Times at the edges of what ISO-8601, JavaScript and PostgreSQL can hold (no year 0 in
+ * PostgreSQL, four-digit years in ISO-8601), as toISOString writes them, sometimes with
+ * microseconds as PostgreSQL does.
+ */
+export const edgeDate: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof(
+      fc.date({ min: new Date(year(-1)), max: new Date(year(2)), noInvalidDate: true }),
+      fc.date({ min: new Date(year(9999)), max: new Date(year(10_001)), noInvalidDate: true }),
+      fc.constantFrom(new Date(-8.64e15), new Date(8.64e15)),
+    ),
+    fc.boolean(),
+  )
+  .map(([d, micro]) => (micro ? d.toISOString().replace(/Z$/, '123Z') : d.toISOString()));
+
 /** Values of the wrong kind, numbers JSON can say but JS cannot hold, and deep structures. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 2, arbitrary: edgeDate },
   { weight: 6, arbitrary: fc.constantFrom(...hostileStrings) },
   {
     weight: 3,

@@ -67,7 +67,7 @@ export function caseArbitrary(route: FuzzRoute, overrides: Overrides, forgeries:
         weight: 5,
         arbitrary: arbitraryOf(
           (route.params?.properties as Record<string, Record<string, unknown>> | undefined)?.[name],
-          overrides,
+          { ...overrides, realIds: overrides.pathIds },
         ).map((v) => ({ text: encodeLoose(String(v)), valid: true, value: String(v) })),
       },
       {

@@ -9,6 +9,8 @@ export interface Overrides {
   byProperty: Record<string, fc.Arbitrary<unknown>>;
   /** Ids of real objects, mixed into every uuid field. */
   realIds: () => string[];
+  /** The same for path parameters: the objects a request acts on, never the signed-in actors themselves. */
+  pathIds: () => string[];
 }
 
 const FIRST = new Date('0001-01-01T00:00:00.000Z');
