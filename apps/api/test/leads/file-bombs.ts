@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { filesIn } from './support.js';
 import { XML_HEAD, workbookEntries, xlsxWith, type CellInput } from './xlsx-files.js';
 import { repeatedDeflate, zipOf, type ZipEntry } from './zip-writer.js';
 
@@ -120,3 +121,9 @@ export function privateTmpDir(): string {
   });
   return dir;
 }
+
+/**
+ * What is in the temporary directory, less the TypeScript loader's compile cache (`tsx-<uid>`, made
+ * by the row-checking threads as they boot under tsx): the files a request could have left.
+ */
+export const tempFilesIn = (dir: string) => filesIn(dir).filter((name) => !/^tsx-\d+$/.test(name));

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createUser, useTestApp } from '../helper.js';
-import { privateTmpDir, sharedStringsBomb, sheetPart, workbookWith } from './file-bombs.js';
+import { privateTmpDir, sharedStringsBomb, sheetPart, tempFilesIn, workbookWith } from './file-bombs.js';
 import {
   createAgent,
   dryRun,
@@ -30,6 +30,8 @@ const leads = () =>
     indexLast: true,
   });
 
+const tempFiles = () => tempFilesIn(temp);
+
 describe('lead files leave nothing behind', () => {
   const ctx = useTestApp({ UPLOAD_PATH: uploads });
 
@@ -41,18 +43,18 @@ describe('lead files leave nothing behind', () => {
 
   it('after a dry run and a real import of a workbook: only the imported original is kept', async () => {
     const admin = await setup();
-    const before = filesIn(temp);
+    const before = tempFiles();
     await dryRun(ctx.app, admin, leads(), { filename: 'leads.xlsx' });
     expect(filesIn(uploads)).toEqual([]);
     const { done } = await importNow(ctx.app, admin, leads(), { filename: 'leads.xlsx' });
     expect(done).toMatchObject({ status: 'completed', validRows: P.length });
     expect(filesIn(uploads)).toEqual([`${done.id}.xlsx`]);
-    expect(filesIn(temp)).toEqual(before);
+    expect(tempFiles()).toEqual(before);
   });
 
   it('after a workbook that fails to parse half-way, and after a refused bomb', async () => {
     const admin = await setup();
-    const before = filesIn(temp);
+    const before = tempFiles();
     const inline = (text: string) => `<c t="inlineStr"><is><t>${text}</t></is></c>`;
     const rows = P.map((p, i) => `<row>${inline(`Lead ${i}`)}${inline(p)}</row>`).join('');
     // Fifty good rows, then a cell that is never closed.
@@ -61,13 +63,13 @@ describe('lead files leave nothing behind', () => {
     const bomb = workbookWith(sharedStringsBomb('x'.repeat(40), 20_000, 210, 1024));
     expectProblem(await upload(ctx.app, admin, bomb, { filename: 'leads.xlsx' }), 415);
     expect(filesIn(uploads)).toEqual([]);
-    expect(filesIn(temp)).toEqual(before);
+    expect(tempFiles()).toEqual(before);
     expect(await tableCounts(ctx.app)).toEqual({ imports: 0, leads: 0, assignments: 0 });
   });
 
   it('after an upload the client abandons half-way (the connection dropped mid-body)', async () => {
     const admin = await setup();
-    const before = filesIn(temp);
+    const before = tempFiles();
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = ctx.app.server.address() as AddressInfo;
 
@@ -93,7 +95,7 @@ describe('lead files leave nothing behind', () => {
     socket.destroy();
 
     await expect.poll(() => filesIn(uploads), { timeout: 10_000 }).toEqual([]);
-    expect(filesIn(temp)).toEqual(before);
+    expect(tempFiles()).toEqual(before);
     expect(await tableCounts(ctx.app)).toEqual({ imports: 0, leads: 0, assignments: 0 });
     // The server goes on serving uploads.
     expect((await dryRun(ctx.app, admin, leads(), { filename: 'leads.xlsx' })).validRows).toBe(P.length);
