@@ -60,8 +60,9 @@ export type SharedStatus = keyof typeof shared;
 const REF_PREFIX = '#/components/responses/';
 
 // Every status a domain error can carry has its shared answer, but those Fastify answers before any
-// route is chosen (414, a path segment too long; 431, headers too large), which belong to no operation.
-const BEFORE_ROUTING = new Set<number>([414, 431]);
+// route is chosen (408, a request too slow to arrive; 414, a path segment too long; 431, headers too
+// large), which belong to no operation.
+const BEFORE_ROUTING = new Set<number>([408, 414, 431]);
 for (const { status } of Object.values(errorCodes)) {
   if (!BEFORE_ROUTING.has(status) && !(status in shared))
     throw new Error(`no shared OpenAPI response for status ${status}`);
