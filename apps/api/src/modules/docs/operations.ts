@@ -8,7 +8,7 @@ type Transformed = { schema: Record<string, unknown>; url: string };
 
 const PROBLEM_REF = '#/components/schemas/Problem';
 /** Probes and scrapes are never shed under pressure nor rate limited (resilience, health). */
-const OPS_PATH = /^\/(health|metrics)(\/|$)/;
+const OPS_PATH = /^\/(health|metrics|livez|readyz|healthz)(\/|$)/;
 const BODYLESS = new Set(['GET', 'HEAD']);
 
 const hooksOf = (route: RouteOptions) => [route.onRequest ?? []].flat() as unknown[];
