@@ -69,12 +69,12 @@ describe('lead files: workbooks beyond the limits', () => {
     );
   });
 
-  it('refuses shared strings of more than 16 Mi characters, counted as they inflate', async () => {
+  it('refuses shared strings of more than 32 Mi characters, counted as they inflate', async () => {
     // 100 MiB of strings, declared honestly and within the part limit: the character count stops it.
     await expectRefused(
       workbookWith(sharedStringsBomb('y'.repeat(1000), 1000, 100)),
       413,
-      /shared strings hold more than 16,777,216 characters/,
+      /shared strings hold more than 33,554,432 characters/,
     );
   });
 

@@ -19,8 +19,11 @@ export const FILE_LIMITS = {
   entryInflatedBytes: 128 * MiB,
   /** Shared strings, each held in memory while the sheet is read. */
   sharedStrings: 1_000_000,
-  /** Characters of every shared string, together (held in memory too). */
-  sharedStringChars: 16 * MiB,
+  /**
+   * Characters of every shared string, together (held in memory too, 1–2 bytes each). A 10 MiB
+   * workbook of 200,000 leads with notes holds about 20 Mi (bench/upload-memory.ts).
+   */
+  sharedStringChars: 32 * MiB,
   /** Characters in a cell: the longest value Crewdesk keeps is a lead's notes (1,000). */
   cellChars: 1000,
   /** Columns with a value in a row (a cell beyond column ALL, or a CSV line of more fields). */
