@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'api',
           include: ['apps/api/src/**/*.test.ts', 'apps/api/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+          // Fails any test whose answers the OpenAPI document does not describe (apps/api/test/openapi-check.ts).
+          setupFiles: ['apps/api/test/setup.ts'],
           // One embedded PostgreSQL per worker, shared by the files it runs (a PGlite start costs seconds).
           pool: 'forks',
           isolate: false,

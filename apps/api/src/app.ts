@@ -15,6 +15,7 @@ import errorsPlugin, { clientErrorHandler, frameworkErrors } from './infra/http/
 import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
 import inputPlugin from './infra/http/input.plugin.js';
+import idempotencyPlugin from './infra/http/idempotency.plugin.js';
 import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
 import authModule, { authCore } from './modules/auth/index.js';
@@ -82,6 +83,7 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
   await app.register(cachePlugin);
   await app.register(eventsPlugin);
   await app.register(rateLimitPlugin);
+  await app.register(idempotencyPlugin);
   await app.register(docsModule);
 
   // Modules: every process has every module's service; SERVICES chooses whose routes it serves.

@@ -8,6 +8,7 @@ import { scopes } from '../src/infra/cache/versioned.js';
 import { users } from '../src/infra/db/schema/index.js';
 import { REFRESH_COOKIE } from '../src/modules/auth/auth.routes.js';
 import { resetDatabase, testDatabase } from './database.js';
+import { checkResponsesAgainstDocument } from './openapi-check.js';
 import { closeServices, resetServices, testServices } from './services.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -31,6 +32,8 @@ export function testConfig(env: Record<string, string> = {}) {
 
 export async function createTestApp(env: Record<string, string> = {}) {
   const app = await buildApp({ config: testConfig(env), database: await testDatabase() });
+  // Every answer the suite receives is checked against the app's own OpenAPI document.
+  checkResponsesAgainstDocument(app);
   await app.ready();
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Task, User } from '@crewdesk/contracts';
+import type { EventPayload, LiveEventOf, Task, Topic, User } from '@crewdesk/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
@@ -11,6 +11,7 @@ export interface StubRequest {
   url: URL;
   path: string;
   authorization: string | null;
+  idempotencyKey: string | null;
   body: unknown;
 }
 export type StubHandler = (req: StubRequest) => Response | Promise<Response>;
@@ -29,6 +30,7 @@ export function stubFetch(handler: StubHandler) {
       url,
       path: url.pathname,
       authorization: headers.get('authorization'),
+      idempotencyKey: headers.get('idempotency-key'),
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
     };
     requests.push(req);
@@ -106,3 +108,26 @@ export function renderPage(ui: ReactElement, { route = '/', client = testQueryCl
   );
   return { ...result, client };
 }
+
+let eventSeq = 0;
+/** A live event as the stream sends it, from the signed-in test user in another tab unless overridden. */
+export function makeLiveEvent<T extends Topic>(
+  topic: T,
+  data: EventPayload<T>,
+  overrides: Partial<Omit<LiveEventOf<T>, 'topic' | 'data'>> = {},
+): LiveEventOf<T> {
+  eventSeq++;
+  return {
+    id: `0190a000-0000-7000-8000-${String(eventSeq).padStart(12, '0')}`,
+    topic,
+    occurredAt: '2025-01-01T00:00:00.000Z',
+    actorId: OWNER,
+    source: 'another-tab-123',
+    data,
+    ...overrides,
+  } as LiveEventOf<T>;
+}
+
+/** An event as one server-sent message: its id, its topic as the `event:` field, itself as the data. */
+export const liveFrame = (e: { id: string; topic: string }) =>
+  `id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(e)}\n\n`;

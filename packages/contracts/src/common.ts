@@ -30,11 +30,20 @@ export const personName = z.string().trim().min(1, 'Enter a name').max(100, 'Use
 export const idParams = z.strictObject({ id });
 
 /** RFC 9457 problem details, the body of every error answer. */
-export const problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+export const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('One entry per invalid field: its path (dots between levels) and what is wrong with it'),
+  })
+  .meta({
+    id: 'Problem',
+    description:
+      'RFC 9457 problem details (application/problem+json): `type` is a stable URN per kind of error, `title` its summary, `detail` this occurrence.',
+  });
 export type Problem = z.infer<typeof problem>;

@@ -8,7 +8,9 @@ import { role } from './users.js';
  * sends to the web client. One schema per topic; nothing else declares them.
  */
 
-const taskChanged = z.object({ task });
+const taskChanged = z
+  .object({ task })
+  .meta({ id: 'TaskChangedEvent', description: 'task.created, task.updated, task.completed: the task as it now is.' });
 export const assignReasons = ['import', 'reassign', 'redistribute'] as const;
 export type AssignReason = (typeof assignReasons)[number];
 
@@ -16,23 +18,29 @@ export const eventPayloads = {
   'task.created': taskChanged,
   'task.updated': taskChanged,
   'task.completed': taskChanged,
-  'task.deleted': z.object({ id }),
-  'lead.assigned': z.object({
-    count: z.number().int().nonnegative(),
-    reason: z.enum(assignReasons),
-    importId: id.optional(),
-    /** Up to 100 of the leads; the count is always exact. */
-    leadIds: z.array(id).max(100).optional(),
-  }),
-  'lead.import.completed': z.object({
-    importId: id,
-    filename: z.string(),
-    totalRows: z.number().int().nonnegative(),
-    validRows: z.number().int().nonnegative(),
-    invalidRows: z.number().int().nonnegative(),
-    duplicateRows: z.number().int().nonnegative(),
-  }),
-  'user.deactivated': z.object({ userId: id, role }),
+  'task.deleted': z.object({ id }).meta({ id: 'TaskDeletedEvent', description: 'task.deleted: the id of the task.' }),
+  'lead.assigned': z
+    .object({
+      count: z.number().int().nonnegative(),
+      reason: z.enum(assignReasons),
+      importId: id.optional(),
+      /** Up to 100 of the leads; the count is always exact. */
+      leadIds: z.array(id).max(100).optional(),
+    })
+    .meta({ id: 'LeadAssignedEvent', description: 'lead.assigned: leads given to the receiving agent.' }),
+  'lead.import.completed': z
+    .object({
+      importId: id,
+      filename: z.string(),
+      totalRows: z.number().int().nonnegative(),
+      validRows: z.number().int().nonnegative(),
+      invalidRows: z.number().int().nonnegative(),
+      duplicateRows: z.number().int().nonnegative(),
+    })
+    .meta({ id: 'LeadImportCompletedEvent', description: 'lead.import.completed: an import finished writing.' }),
+  'user.deactivated': z
+    .object({ userId: id, role })
+    .meta({ id: 'UserDeactivatedEvent', description: 'user.deactivated: the account can no longer sign in.' }),
 } as const;
 
 export type Topic = keyof typeof eventPayloads;
@@ -71,7 +79,11 @@ export const domainEvent = z.discriminatedUnion('topic', variants({ audience: z.
 export type DomainEvent = z.infer<typeof domainEvent>;
 
 /** An event as the SSE stream sends it (its `event:` field is the topic): no audience. */
-export const liveEvent = z.discriminatedUnion('topic', variants({}));
+export const liveEvent = z.discriminatedUnion('topic', variants({})).meta({
+  id: 'LiveEvent',
+  description:
+    'The JSON in the data field of each server-sent event on GET /api/v1/events/stream; its event field is the topic.',
+});
 export type LiveEvent = z.infer<typeof liveEvent>;
 /** The live event of one topic. */
 export type LiveEventOf<T extends Topic> = Extract<LiveEvent, { topic: T }>;

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/app.js';
 import { startTelemetry } from '../../src/infra/telemetry/telemetry.js';
 import { testDatabase } from '../database.js';
 import { createUser, testConfig } from '../helper.js';
+import { checkResponsesAgainstDocument } from '../openapi-check.js';
 
 interface Received {
   method: string;
@@ -43,6 +44,10 @@ async function appWith(env: Record<string, string>) {
   // What drizzle throws for a failed query: the statement, then the values it was given.
   app.get('/api/v1/test-query-failure', async () => {
     throw new Error('Failed query: select id from users where email = $1\nparams: leaked@example.com');
+  });
+  checkResponsesAgainstDocument(app, {
+    '/api/v1/test-failure': 'a route this file adds to make the server fail',
+    '/api/v1/test-query-failure': 'a route this file adds to make a query fail',
   });
   await app.ready();
   return app;

@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
 import { Spinner } from '../components/states';
-import { signOut } from '../features/auth/api/session-actions';
-import { useLiveUpdates } from '../lib/use-live-updates';
+import { signOut } from '../features/auth';
 import { useOnline } from '../lib/use-online';
 import { useSession } from '../lib/session';
+
+// Its own chunk; should it fail to load, the app works as it would without live updates.
+const LiveUpdates = lazy(() => import('./live-updates').catch(() => ({ default: () => null })));
 
 const links = [
   { to: '/tasks', label: 'Tasks', roles: null },
@@ -24,8 +26,6 @@ export function AppShell() {
   const online = useOnline();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [location.pathname]);
-  // Live updates from the server for as long as the user is signed in here.
-  useLiveUpdates();
 
   if (session.status === 'loading') return <Spinner label="Opening Crewdesk…" />;
   if (session.status === 'anonymous') {
@@ -37,6 +37,10 @@ export function AppShell() {
 
   return (
     <div className="shell">
+      {/* Live updates from the server for as long as the user is signed in here. */}
+      <Suspense fallback={null}>
+        <LiveUpdates />
+      </Suspense>
       <a href="#main" className="skip-link">
         Skip to content
       </a>

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deferred, json, problem, stubFetch, testUser } from '../../test/utils';
-import { api, ApiError, authRequest } from './api';
+import { api, authRequest } from './api';
+import { ApiError } from './api-errors';
 import { CLIENT_ID } from './client-id';
 import { getAccessToken, sessionStore, setAccessToken } from './session';
 
@@ -116,5 +117,28 @@ describe('the tab id', () => {
     expect(ids).toHaveLength(4);
     expect(new Set(ids)).toEqual(new Set([CLIENT_ID]));
     expect(CLIENT_ID).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+  });
+});
+
+describe('safe retries', () => {
+  it('sends an Idempotency-Key with every POST, the same one on the retry after a refresh, and none with reads', async () => {
+    let first = true;
+    const { requests } = stubFetch((req) => {
+      if (req.path === '/api/v1/auth/refresh') return json(200, { accessToken: 'new-token', expiresIn: 900 });
+      if (req.method === 'POST' && first) {
+        first = false;
+        return problem(401, 'Unauthorized');
+      }
+      return json(req.method === 'POST' ? 201 : 200, {});
+    });
+    await api('/api/v1/tasks', { method: 'POST', body: { title: 'Once' } });
+    await api('/api/v1/tasks', { method: 'POST', body: { title: 'Twice' } });
+    await api('/api/v1/tasks');
+    const posts = requests.filter((r) => r.path === '/api/v1/tasks' && r.method === 'POST');
+    expect(posts).toHaveLength(3);
+    expect(posts[0]!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(posts[1]!.idempotencyKey).toBe(posts[0]!.idempotencyKey); // the retry after the refresh
+    expect(posts[2]!.idempotencyKey).not.toBe(posts[0]!.idempotencyKey); // another create
+    expect(requests.find((r) => r.method === 'GET')!.idempotencyKey).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
-import { apiResponse, type RequestOptions } from './api';
+import { apiResponse } from './api';
+import type { Query } from './http';
 
 /** Fetches a file through the authenticated client, then hands it to the browser as a download. */
-export async function download(path: string, query: RequestOptions['query'], fallbackName: string) {
+export async function download(path: string, query: Query, fallbackName: string) {
   const res = await apiResponse(path, { query });
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');

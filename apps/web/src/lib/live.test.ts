@@ -1,34 +1,11 @@
+import type { LiveEvent } from '@crewdesk/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, makeTask, problem, stubFetch, testUser } from '../../test/utils';
+import { json, liveFrame, makeLiveEvent, makeTask, problem, stubFetch, testUser } from '../../test/utils';
 import { CLIENT_ID } from './client-id';
-import {
-  backoffDelay,
-  createBatcher,
-  createLiveClient,
-  parseLiveEvent,
-  queryKeysFor,
-  toastMessages,
-  type LiveEvent,
-  type Topic,
-} from './live';
-import { agentsKey, importsKey, leadsKey, statsKey, tasksKey, usersKey } from './query-keys';
+import { backoffDelay, createLiveClient, readLiveMessage } from './live';
 import { getAccessToken, sessionStore, setAccessToken } from './session';
 
-const ME = testUser.id;
-const OTHER = '01900000-0000-7000-8000-0000000000ff';
-let seq = 0;
-function event(topic: Topic, data: Record<string, unknown>, overrides: Partial<LiveEvent> = {}): LiveEvent {
-  seq++;
-  return {
-    id: `0190a000-0000-7000-8000-${String(seq).padStart(12, '0')}`,
-    topic,
-    occurredAt: '2025-01-01T00:00:00.000Z',
-    actorId: ME,
-    source: 'another-tab-123',
-    data,
-    ...overrides,
-  };
-}
+const event = makeLiveEvent;
 
 describe('the reconnect backoff', () => {
   it('doubles from 1 s and stops at 30 s when the jitter is at its top', () => {
@@ -49,131 +26,37 @@ describe('the reconnect backoff', () => {
   });
 });
 
-describe('what an event refreshes', () => {
-  it('refreshes task lists and stats for every task event', () => {
-    for (const topic of ['task.created', 'task.updated', 'task.completed', 'task.deleted'] as const) {
-      expect(queryKeysFor(topic)).toEqual([tasksKey, statsKey]);
-    }
-  });
-
-  it('refreshes leads and agents (their lead counts) for assignments, and imports too for a finished import', () => {
-    expect(queryKeysFor('lead.assigned')).toEqual([leadsKey, agentsKey]);
-    expect(queryKeysFor('lead.import.completed')).toEqual([importsKey, leadsKey, agentsKey]);
-    expect(queryKeysFor('user.deactivated')).toEqual([usersKey, agentsKey, leadsKey]);
-  });
-});
-
 describe('reading a stream message', () => {
-  it('takes a domain event and ignores unknown topics and broken data', () => {
-    const payload = {
-      id: 'e1',
-      topic: 'task.deleted',
-      occurredAt: 'T',
-      actorId: ME,
-      source: 'tab-1234',
-      data: { id: 't' },
-    };
-    expect(parseLiveEvent({ event: 'task.deleted', id: 'e1', data: JSON.stringify(payload) })).toEqual(payload);
-    expect(parseLiveEvent({ event: 'lead.exploded', id: 'e2', data: '{}' })).toBeNull();
-    expect(parseLiveEvent({ event: 'task.updated', id: 'e3', data: '{not json' })).toBeNull();
-    expect(parseLiveEvent({ event: undefined, data: '{}' })).toBeNull();
-  });
-});
+  const deleted = event('task.deleted', { id: makeTask(1).id }, { source: 'tab-1234' });
+  const message = (topic: string | undefined, data: string) => ({ event: topic, id: deleted.id, data });
 
-describe('the toast text', () => {
-  it('names a task completed by the same user on another device', () => {
-    const e = event('task.completed', { task: makeTask(1, { title: 'Call Ada', status: 'completed' }) });
-    expect(toastMessages([e], ME)).toEqual(['Task “Call Ada” was completed on another device']);
+  it('takes a domain event, typed by its topic', () => {
+    expect(readLiveMessage(message('task.deleted', JSON.stringify(deleted)))).toEqual(deleted);
   });
 
-  it('leaves out "on another device" when someone else made the change, and shortens long titles', () => {
-    const title = 'Prepare the quarterly review of every single account we have';
-    const e = event('task.updated', { task: makeTask(1, { title }) }, { actorId: OTHER });
-    expect(toastMessages([e], ME)).toEqual(['Task “Prepare the quarterly review of every…” was updated']);
+  it('ignores unknown topics and broken data', () => {
+    expect(readLiveMessage(message('lead.exploded', '{}'))).toBeNull();
+    expect(readLiveMessage(message('task.updated', '{not json'))).toBeNull();
+    expect(readLiveMessage(message(undefined, '{}'))).toBeNull();
   });
 
-  it('coalesces several task events into one toast, counting tasks rather than events', () => {
-    const done = [1, 2, 3].map((i) => event('task.completed', { task: makeTask(i) }));
-    expect(toastMessages(done, ME)).toEqual(['3 tasks were completed on another device']);
-
-    const mixed = [
-      event('task.created', { task: makeTask(4) }),
-      event('task.updated', { task: makeTask(4) }),
-      event('task.deleted', { id: makeTask(5).id }),
-    ];
-    expect(toastMessages(mixed, ME)).toEqual(['2 tasks were changed on another device']);
-  });
-
-  it('remembers the title of a task deleted in the same batch it was seen in, and says "A task" otherwise', () => {
-    const task = makeTask(6, { title: 'Old' });
-    expect(toastMessages([event('task.updated', { task }), event('task.deleted', { id: task.id })], ME)).toEqual([
-      'Task “Old” was deleted on another device',
-    ]);
-    expect(toastMessages([event('task.deleted', { id: task.id })], ME)).toEqual([
-      'A task was deleted on another device',
-    ]);
-  });
-
-  it('sums lead assignments into one toast', () => {
-    const fromImport = event('lead.assigned', { count: 3, reason: 'import', importId: 'i' }, { actorId: OTHER });
-    expect(toastMessages([fromImport], ME)).toEqual(['3 new leads assigned to you']);
-    expect(toastMessages([event('lead.assigned', { count: 1, reason: 'import' })], ME)).toEqual([
-      '1 new lead assigned to you',
-    ]);
-    const moved = [
-      event('lead.assigned', { count: 2, reason: 'reassign' }),
-      event('lead.assigned', { count: 1, reason: 'redistribute' }),
-    ];
-    expect(toastMessages(moved, ME)).toEqual(['3 leads reassigned to you']);
-  });
-
-  it('reports a finished import with its file name and lead count, and what was skipped', () => {
-    const data = {
-      importId: 'i',
-      filename: 'leads.csv',
-      validRows: 120,
-      totalRows: 120,
-      invalidRows: 0,
-      duplicateRows: 0,
-    };
-    expect(toastMessages([event('lead.import.completed', data)], ME)).toEqual([
-      'Import of leads.csv finished: 120 leads',
-    ]);
+  it('ignores an event whose payload does not match its topic', () => {
+    const created = event('task.created', { task: makeTask(2) });
+    expect(readLiveMessage(message('task.created', JSON.stringify(created)))).toEqual(created);
+    // A task event without its task, an assignment that counts in words: dropped, not half-handled.
     expect(
-      toastMessages([event('lead.import.completed', { ...data, validRows: 1, invalidRows: 2, duplicateRows: 1 })], ME),
-    ).toEqual(['Import of leads.csv finished: 1 lead (3 skipped)']);
-  });
-
-  it('has nothing to say about a deactivated user', () => {
-    expect(toastMessages([event('user.deactivated', { userId: OTHER })], ME)).toEqual([]);
-  });
-});
-
-describe('the batcher', () => {
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(() => vi.useRealTimers());
-
-  it('hands over a burst once it has been quiet for the delay, and a steady trickle at the longest wait', () => {
-    const batches: number[][] = [];
-    const b = createBatcher<number>((items) => batches.push(items), { delayMs: 1_000, maxWaitMs: 3_000 });
-    b.push(1);
-    vi.advanceTimersByTime(500);
-    b.push(2, 3);
-    vi.advanceTimersByTime(999);
-    expect(batches).toEqual([]);
-    vi.advanceTimersByTime(1);
-    expect(batches).toEqual([[1, 2, 3]]);
-
-    for (let i = 0; i < 8; i++) {
-      b.push(i);
-      vi.advanceTimersByTime(500);
-    }
-    // Never quiet for 1 s, so the first of them waited the longest allowed: 3 s.
-    expect(batches.slice(1)).toEqual([[0, 1, 2, 3, 4, 5]]);
-    // 6 and 7 are still waiting; cancelling drops them.
-    b.cancel();
-    vi.advanceTimersByTime(5_000);
-    expect(batches).toHaveLength(2);
+      readLiveMessage(message('task.created', JSON.stringify({ ...created, data: { id: makeTask(2).id } }))),
+    ).toBeNull();
+    const assigned = event('lead.assigned', { count: 3, reason: 'import' });
+    expect(readLiveMessage(message('lead.assigned', JSON.stringify(assigned)))).toEqual(assigned);
+    expect(
+      readLiveMessage(
+        message('lead.assigned', JSON.stringify({ ...assigned, data: { count: 'three', reason: 'import' } })),
+      ),
+    ).toBeNull();
+    expect(
+      readLiveMessage(message('task.deleted', JSON.stringify({ ...deleted, occurredAt: 'yesterday' }))),
+    ).toBeNull();
   });
 });
 
@@ -206,7 +89,7 @@ function serverStream() {
     },
   };
 }
-const domain = (e: LiveEvent) => `id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(e)}\n\n`;
+const domain = liveFrame;
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
 describe('the live client', () => {

@@ -1,57 +1,21 @@
-import type { Task } from '@crewdesk/contracts';
-import type { QueryKey } from '@tanstack/react-query';
+import { isTopic, parseLiveEvent, type LiveEvent } from '@crewdesk/contracts';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { API_URL, endSession, refreshAccessToken } from './api';
+import { withAccessToken } from './access-token';
+import { API_URL } from './http';
 import { CLIENT_ID, CLIENT_ID_HEADER } from './client-id';
-import { agentsKey, importsKey, leadsKey, statsKey, tasksKey, usersKey } from './query-keys';
-import { getAccessToken, getTokenVersion } from './session';
 
 /**
  * Live updates: the server-sent event stream at /api/v1/events/stream. `fetch` rather than
- * EventSource, because the stream needs the bearer token. The pure parts (backoff, what an event
- * refreshes, what it says) are plain functions; `createLiveClient` is the connection.
+ * EventSource, because the stream needs the bearer token. It knows no feature: what an event
+ * refreshes and what it says are the features' own (see live-handlers.ts).
  */
 
-export const TOPICS = [
-  'task.created',
-  'task.updated',
-  'task.completed',
-  'task.deleted',
-  'lead.assigned',
-  'lead.import.completed',
-  'user.deactivated',
-] as const;
-export type Topic = (typeof TOPICS)[number];
-const isTopic = (value: unknown): value is Topic => TOPICS.includes(value as Topic);
-
-export interface LiveEvent {
-  id: string;
-  topic: Topic;
-  occurredAt: string;
-  actorId: string | null;
-  /** The X-Client-Id of the tab whose request caused it, when known. */
-  source: string | null;
-  data: Record<string, unknown>;
-}
-
-export type TaskEventData = { task: Task } | { id: string };
-export interface LeadAssignedData {
-  count: number;
-  reason: 'import' | 'reassign' | 'redistribute';
-  importId?: string;
-  leadIds?: string[];
-}
-export interface ImportCompletedData {
-  importId: string;
-  filename: string;
-  validRows: number;
-  totalRows: number;
-  invalidRows: number;
-  duplicateRows: number;
-}
-
-/** A stream message's data as an event, or null for anything that is not one (unknown topic, bad JSON). */
-export function parseLiveEvent(message: Pick<EventSourceMessage, 'event' | 'id' | 'data'>): LiveEvent | null {
+/**
+ * A stream message as an event: its `event:` field names the topic and its data is the event as JSON
+ * (`{id, topic, occurredAt, actorId, source, data}`). Null for anything that is not one: an unknown
+ * topic, broken JSON, or a payload that does not match its topic's schema.
+ */
+export function readLiveMessage(message: Pick<EventSourceMessage, 'event' | 'id' | 'data'>): LiveEvent | null {
   if (!isTopic(message.event)) return null;
   let value: unknown;
   try {
@@ -60,17 +24,7 @@ export function parseLiveEvent(message: Pick<EventSourceMessage, 'event' | 'id' 
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const v = value as Partial<Record<keyof LiveEvent, unknown>>;
-  const id = typeof v.id === 'string' ? v.id : message.id;
-  if (!id) return null;
-  return {
-    id,
-    topic: message.event,
-    occurredAt: typeof v.occurredAt === 'string' ? v.occurredAt : '',
-    actorId: typeof v.actorId === 'string' ? v.actorId : null,
-    source: typeof v.source === 'string' ? v.source : null,
-    data: typeof v.data === 'object' && v.data !== null ? (v.data as Record<string, unknown>) : {},
-  };
+  return parseLiveEvent({ id: message.id, ...value, topic: message.event });
 }
 
 export const BACKOFF_MIN_MS = 1_000;
@@ -83,137 +37,6 @@ export const BACKOFF_MAX_MS = 30_000;
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, attempt));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-/** The queries an event makes stale. */
-export function queryKeysFor(topic: Topic): QueryKey[] {
-  switch (topic) {
-    case 'task.created':
-    case 'task.updated':
-    case 'task.completed':
-    case 'task.deleted':
-      return [tasksKey, statsKey];
-    case 'lead.assigned':
-      // Agents' lead counts change with the leads.
-      return [leadsKey, agentsKey];
-    case 'lead.import.completed':
-      return [importsKey, leadsKey, agentsKey];
-    case 'user.deactivated':
-      // A deactivated agent's open leads are redistributed.
-      return [usersKey, agentsKey, leadsKey];
-  }
-}
-
-const TITLE_MAX = 40;
-/** A title in quotes, cut at a word when it is long. */
-function quote(title: string) {
-  if (title.length <= TITLE_MAX) return `“${title}”`;
-  const cut = title.slice(0, TITLE_MAX - 1);
-  const space = cut.lastIndexOf(' ');
-  return `“${(space > TITLE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…”`;
-}
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const verbs: Record<string, string> = {
-  'task.created': 'created',
-  'task.updated': 'updated',
-  'task.completed': 'completed',
-  'task.deleted': 'deleted',
-};
-
-function taskMessage(events: LiveEvent[], userId: string | null): string {
-  const titles = new Map<string, string>();
-  const ids: string[] = [];
-  for (const e of events) {
-    const task = (e.data as { task?: Partial<Task> }).task;
-    const id = task?.id ?? (typeof e.data.id === 'string' ? e.data.id : e.id);
-    if (!ids.includes(id)) ids.push(id);
-    if (typeof task?.title === 'string') titles.set(id, task.title);
-  }
-  const where = userId !== null && events.every((e) => e.actorId === userId) ? ' on another device' : '';
-  const last = events[events.length - 1] as LiveEvent;
-  if (ids.length === 1) {
-    const title = titles.get(ids[0] as string);
-    return `${title === undefined ? 'A task' : `Task ${quote(title)}`} was ${verbs[last.topic] ?? 'changed'}${where}`;
-  }
-  const sameVerb = events.every((e) => e.topic === last.topic);
-  return `${ids.length} tasks were ${(sameVerb && verbs[last.topic]) || 'changed'}${where}`;
-}
-
-function leadsMessage(events: LiveEvent[]): string | null {
-  const assigned = events.map((e) => e.data as Partial<LeadAssignedData>);
-  const count = assigned.reduce((n, d) => n + (typeof d.count === 'number' ? d.count : 0), 0);
-  if (count <= 0) return null;
-  const fresh = assigned.every((d) => d.reason === 'import');
-  const moved = assigned.every((d) => d.reason === 'reassign' || d.reason === 'redistribute');
-  return fresh
-    ? `${plural(count, 'new lead')} assigned to you`
-    : `${plural(count, 'lead')} ${moved ? 'reassigned' : 'assigned'} to you`;
-}
-
-function importMessage(event: LiveEvent): string {
-  const d = event.data as Partial<ImportCompletedData>;
-  const skipped = (d.invalidRows ?? 0) + (d.duplicateRows ?? 0);
-  const name = typeof d.filename === 'string' && d.filename ? d.filename : 'leads';
-  return `Import of ${name} finished: ${plural(d.validRows ?? 0, 'lead')}${skipped > 0 ? ` (${skipped} skipped)` : ''}`;
-}
-
-/**
- * The toasts for a batch of events from elsewhere, in as few messages as it takes: every task event
- * in one, every lead assignment summed in one, and one per finished import. `userId` is the signed-in
- * user, whose own changes from another tab or device read "on another device".
- */
-export function toastMessages(events: LiveEvent[], userId: string | null): string[] {
-  const tasks = events.filter((e) => e.topic.startsWith('task.'));
-  const leads = events.filter((e) => e.topic === 'lead.assigned');
-  const messages: string[] = [];
-  if (tasks.length) messages.push(taskMessage(tasks, userId));
-  const lead = leads.length ? leadsMessage(leads) : null;
-  if (lead) messages.push(lead);
-  for (const e of events) if (e.topic === 'lead.import.completed') messages.push(importMessage(e));
-  return messages;
-}
-
-export interface Batcher<T> {
-  push(...items: T[]): void;
-  /** Hands over what is waiting now. */
-  flush(): void;
-  /** Drops what is waiting. */
-  cancel(): void;
-}
-
-/**
- * Collects items and hands them over together once none has arrived for `delayMs`, or `maxWaitMs`
- * after the first, whichever comes sooner: a burst becomes one call, a steady trickle still flows.
- */
-export function createBatcher<T>(
-  handle: (items: T[]) => void,
-  { delayMs, maxWaitMs }: { delayMs: number; maxWaitMs: number },
-): Batcher<T> {
-  let items: T[] = [];
-  let first = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    const batch = items;
-    items = [];
-    if (batch.length) handle(batch);
-  };
-  return {
-    push(...more) {
-      if (!more.length) return;
-      if (!items.length) first = Date.now();
-      items.push(...more);
-      clearTimeout(timer);
-      timer = setTimeout(flush, Math.max(0, Math.min(delayMs, first + maxWaitMs - Date.now())));
-    },
-    flush,
-    cancel() {
-      clearTimeout(timer);
-      timer = undefined;
-      items = [];
-    },
-  };
 }
 
 export interface LiveClientOptions {
@@ -286,7 +109,7 @@ export function createLiveClient(options: LiveClientOptions): LiveClient {
       safely(options.onResync);
       return;
     }
-    const event = parseLiveEvent(message);
+    const event = readLiveMessage(message);
     if (!event || recent.includes(event.id)) return;
     recent.push(event.id);
     if (recent.length > RECENT_IDS) recent.shift();
@@ -327,30 +150,23 @@ export function createLiveClient(options: LiveClientOptions): LiveClient {
       clearTimeout(idle);
       idle = setTimeout(() => ctrl.abort(), idleTimeoutMs);
     };
-    let sentWith = getTokenVersion();
-    const open = () => {
-      sentWith = getTokenVersion();
-      const headers: Record<string, string> = { accept: 'text/event-stream', [CLIENT_ID_HEADER]: CLIENT_ID };
-      const token = getAccessToken();
-      if (token) headers.authorization = `Bearer ${token}`;
+    const open = (auth: Record<string, string>) => {
+      const headers: Record<string, string> = { ...auth, accept: 'text/event-stream', [CLIENT_ID_HEADER]: CLIENT_ID };
       if (lastEventId) headers['last-event-id'] = lastEventId;
       alive();
       return fetch(url, { headers, cache: 'no-store', signal: ctrl.signal });
     };
+    const release = (res: Response) => {
+      clearTimeout(idle);
+      void res.body?.cancel().catch(() => {});
+    };
     try {
-      let res = await open();
-      // As the api lib does: a 401 gets one refresh and one retry; a refused refresh ends the session.
+      const res = await withAccessToken(open, { release, signal: ctrl.signal });
+      if (current !== run) return true;
+      // A refused refresh has ended the session: nothing to reconnect to.
       if (res.status === 401) {
-        clearTimeout(idle);
-        void res.body?.cancel().catch(() => {});
-        const refreshed = await refreshAccessToken(sentWith);
-        if (current !== run) return true;
-        if (refreshed) res = await open();
-        if (res.status === 401) {
-          void res.body?.cancel().catch(() => {});
-          endSession();
-          return false;
-        }
+        release(res);
+        return false;
       }
       if (!res.ok || !res.body) {
         void res.body?.cancel().catch(() => {});

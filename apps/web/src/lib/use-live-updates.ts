@@ -1,20 +1,24 @@
+import type { LiveEvent } from '@crewdesk/contracts';
 import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
 import { useToast } from '../components/toasts';
+import { createBatcher } from './batcher';
 import { CLIENT_ID } from './client-id';
-import { createBatcher, createLiveClient, queryKeysFor, toastMessages, type LiveEvent } from './live';
+import { createLiveClient } from './live';
+import type { LiveHandlers } from './live-handlers';
 import { useSession } from './session';
 import { useOnline } from './use-online';
 
-/** Task and lead events that arrive within this long of each other make one toast. */
+/** Events that arrive within this long of each other make one toast (per feature). */
 const TOAST_WINDOW_MS = 1_000;
 
 /**
  * Keeps the signed-in user's screens current from the live event stream: each event refreshes the
- * queries it affects, and changes made elsewhere (another tab, device or user) show a short toast.
- * Connected while signed in and online; mount it once, in the signed-in shell.
+ * queries the features registered for it, and changes made elsewhere (another tab, device or user)
+ * show the features' short toasts. Connected while signed in and online; mount it once, in the
+ * signed-in shell.
  */
-export function useLiveUpdates() {
+export function useLiveUpdates(handlers: LiveHandlers) {
   const session = useSession();
   const online = useOnline();
   const queryClient = useQueryClient();
@@ -33,13 +37,13 @@ export function useLiveUpdates() {
     );
     const toasts = createBatcher<LiveEvent>(
       (events) => {
-        for (const message of toastMessages(events, userId)) toast(message);
+        for (const message of handlers.toasts(events, { userId })) toast(message);
       },
       { delayMs: TOAST_WINDOW_MS, maxWaitMs: 3 * TOAST_WINDOW_MS },
     );
     const client = createLiveClient({
       onEvent(event) {
-        invalidate.push(...queryKeysFor(event.topic));
+        invalidate.push(...handlers.invalidations(event.topic));
         // This tab's own changes are already on its screen.
         if (event.source !== CLIENT_ID) toasts.push(event);
       },
@@ -56,7 +60,7 @@ export function useLiveUpdates() {
         toasts.cancel();
       },
     };
-  }, [userId, queryClient, toast]);
+  }, [userId, queryClient, toast, handlers]);
 
   useEffect(() => {
     if (!live || !online) return;

@@ -9,6 +9,7 @@ import {
   problem,
   updateAgentBody,
 } from '@crewdesk/contracts';
+import { json } from '../../shared/openapi.js';
 import { actorOf } from '../auth/index.js';
 import type { AgentsService } from './agents.service.js';
 
@@ -28,8 +29,10 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         tags,
         security,
         summary: 'Agents with their open and total lead counts',
+        description:
+          'Every agent, filtered by active and q (name or email), with the leads each holds: open (new, contacted, qualified) and in total. Keyset pages.',
         querystring: listAgentsQuery,
-        response: { 200: agentPage, ...errors },
+        response: { 200: json(agentPage, 'A page of agents'), ...errors },
       },
     },
     async (request) => service.list(actorOf(request), request.query),
@@ -38,14 +41,17 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
   r.post(
     '/api/v1/agents',
     {
+      config: { idempotent: true },
       onRequest,
       schema: {
         operationId: 'createAgent',
         tags,
         security,
         summary: 'Create an agent (a user with role agent; mobile stored in E.164)',
+        description:
+          'Creates an account with role agent who can sign in and receive leads; 409 when the email is already in use.',
         body: createAgentBody,
-        response: { 201: agent, ...errors },
+        response: { 201: json(agent, 'The new agent'), ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(await service.create(actorOf(request), request.body)),
@@ -60,8 +66,9 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         tags,
         security,
         summary: 'One agent',
+        description: 'One agent by id, with their lead counts.',
         params: idParams,
-        response: { 200: agent, ...errors },
+        response: { 200: json(agent, 'The agent'), ...errors },
       },
     },
     async (request) => service.get(actorOf(request), request.params.id),
@@ -76,9 +83,11 @@ export const agentsRoutes: FastifyPluginAsync<{ service: AgentsService }> = asyn
         tags,
         security,
         summary: 'Edit, reset the password of, or deactivate an agent (deactivation ends their sessions)',
+        description:
+          'Changes the fields sent (at least one). Deactivating an agent ends their sessions at once; their leads stay with them until redistributed.',
         params: idParams,
         body: updateAgentBody,
-        response: { 200: agent, ...errors },
+        response: { 200: json(agent, 'The agent as they now are'), ...errors },
       },
     },
     async (request) => service.update(actorOf(request), request.params.id, request.body),

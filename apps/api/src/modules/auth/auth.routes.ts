@@ -14,6 +14,7 @@ import {
   setupStatus,
 } from '@crewdesk/contracts';
 import { AppError } from '../../shared/errors.js';
+import { json, noContent } from '../../shared/openapi.js';
 import { actorOf, bearerToken } from './auth-core.plugin.js';
 import type { AuthService, ClientMeta, IssuedSession } from './auth.service.js';
 
@@ -70,7 +71,13 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         operationId: 'getJwks',
         security: [],
         summary: 'Public keys that verify access tokens',
-        response: { 200: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), 429: problem },
+        description:
+          'The JSON Web Key Set (RFC 7517) of the Ed25519 keys that sign access tokens, including keys still accepted during a rotation. ' +
+          'Any service or gateway verifies tokens with it, without the private key. Cacheable for 5 minutes.',
+        response: {
+          200: json(z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), 'The key set'),
+          429: problem,
+        },
       },
     },
     async (_request, reply) => {
@@ -87,7 +94,9 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         operationId: 'getSetupStatus',
         security: [],
         summary: 'Whether first-admin setup is pending and sign-up is open',
-        response: { 200: setupStatus, 429: problem },
+        description:
+          'What the sign-in page shows: the first-admin setup form while no admin exists, and the sign-up link when ALLOW_REGISTRATION is on.',
+        response: { 200: json(setupStatus, 'Setup and sign-up state'), 429: problem },
       },
     },
     async () => service.setupStatus(),
@@ -102,8 +111,12 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         operationId: 'register',
         security: [],
         summary: 'Create an account (role member) and sign in',
+        description:
+          'Open only when ALLOW_REGISTRATION is on (403 otherwise). The new account always has the role member. ' +
+          'Answers like sign-in: the access token in the body, the refresh token in the HttpOnly cookie. ' +
+          'Limited per address (RATE_LIMIT_AUTH_PER_MIN).',
         body: registerBody,
-        response: { 201: authResponse, ...errors },
+        response: { 201: json(authResponse, 'Signed in as the new account; the refresh cookie is set'), ...errors },
       },
     },
     async (request, reply) => {
@@ -122,8 +135,11 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         operationId: 'login',
         security: [],
         summary: 'Sign in',
+        description:
+          'Trades an email and password for an access token (in the body) and a refresh token (in the HttpOnly cookie). ' +
+          'An unknown email and a wrong password answer the same 401. Failures are limited per account and address (429 with Retry-After).',
         body: loginBody,
-        response: { 200: authResponse, ...errors },
+        response: { 200: json(authResponse, 'Signed in; the refresh cookie is set'), ...errors },
       },
     },
     async (request, reply) => {
@@ -142,8 +158,10 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         operationId: 'setupFirstAdmin',
         security: [],
         summary: 'Create the first admin with the one-time setup token',
+        description:
+          'Works once, while no admin exists, with the setup token the server printed at start (403 for a wrong or used token, 409 once an admin exists). Signs the new admin in.',
         body: setupBody,
-        response: { 201: authResponse, ...errors },
+        response: { 201: json(authResponse, 'The first admin, signed in; the refresh cookie is set'), ...errors },
       },
     },
     async (request, reply) => {
@@ -159,9 +177,12 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       schema: {
         tags,
         operationId: 'refreshSession',
-        security: [],
+        security: [{ refreshCookie: [] }],
         summary: 'Trade the refresh cookie for a new access token (the cookie rotates)',
-        response: { 200: refreshResponse, 401: problem },
+        description:
+          'Sends no body: the browser sends the refresh cookie. Every use rotates it (a new Set-Cookie); presenting an already rotated token ' +
+          'after the grace window ends its whole session. A missing, expired or revoked cookie answers 401 and clears the cookie.',
+        response: { 200: json(refreshResponse, 'A new access token; the rotated refresh cookie is set'), 401: problem },
       },
     },
     async (request, reply) => {
@@ -183,9 +204,13 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       schema: {
         tags,
         operationId: 'logout',
-        security: [],
+        // Either credential names the session; with neither there is nothing to end, and the answer is the same.
+        security: [{ refreshCookie: [] }, { bearer: [] }, {}],
         summary: 'End this session (refresh cookie or bearer token)',
-        response: { 204: z.null(), 429: problem },
+        description:
+          'Ends the session the refresh cookie or the bearer token belongs to, at once on every replica, and clears the cookie. ' +
+          'Always 204, whether or not a session was found.',
+        response: { 204: noContent('Signed out; the refresh cookie is cleared'), 429: problem },
       },
     },
     async (request, reply) => {
@@ -205,8 +230,9 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         tags,
         operationId: 'logoutAll',
         summary: 'End every session of this account',
+        description: 'Signs every device of this account out, this one included, and clears the refresh cookie.',
         security: [{ bearer: [] }],
-        response: { 204: z.null(), 401: problem },
+        response: { 204: noContent('Every session has ended'), 401: problem },
       },
     },
     async (request, reply) => {
@@ -224,9 +250,12 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         tags: ['me'],
         operationId: 'changePassword',
         summary: 'Change password; other sessions end',
+        description:
+          'Needs the current password (failures count against the sign-in limits). The new one is 8–256 characters and not among the most common passwords. ' +
+          'Every other session of the account ends; this one stays signed in.',
         security: [{ bearer: [] }],
         body: changePasswordBody,
-        response: { 204: z.null(), ...errors },
+        response: { 204: noContent('The password is changed'), ...errors },
       },
     },
     async (request, reply) => {
@@ -243,8 +272,9 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         tags: ['me'],
         operationId: 'listMySessions',
         summary: 'Devices signed in to this account',
+        description: 'Every live session of the account, with its device and address; `current` marks the one asking.',
         security: [{ bearer: [] }],
-        response: { 200: sessionList, 401: problem },
+        response: { 200: json(sessionList, 'Your live sessions'), 401: problem },
       },
     },
     async (request) => ({ items: await service.listSessions(actorOf(request)) }),
@@ -258,9 +288,10 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         tags: ['me'],
         operationId: 'revokeMySession',
         summary: 'Sign one device out',
+        description: 'Ends one of your sessions at once; another user’s session answers 404, as a missing one does.',
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 204: z.null(), 401: problem, 404: problem },
+        response: { 204: noContent('The session has ended'), 401: problem, 404: problem },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,8 @@ import fp from 'fastify-plugin';
 import { decodeJwt } from 'jose';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { problem } from '@crewdesk/contracts';
+import { liveEvent, problem } from '@crewdesk/contracts';
+import { text } from '../../shared/openapi.js';
 import { actorOf, bearerToken } from '../auth/index.js';
 import { LiveHub, type LiveStream } from './live-hub.js';
 
@@ -55,9 +56,14 @@ export default fp(
           summary:
             'Server-sent events of your own changes (task.*, lead.assigned, lead.import.completed, user.deactivated). ' +
             'Send Last-Event-ID to resume; an event named resync means refetch everything.',
+          description:
+            'A text/event-stream that stays open. It starts with an event named ready; each change is then an event whose `id` is the event id, ' +
+            '`event` its topic and `data` one LiveEvent as JSON. A comment (`: heartbeat`) every 15 s keeps proxies from closing it. ' +
+            'Reconnect with Last-Event-ID to receive what was missed; an event named resync (data {}) means that is not possible: refetch everything. ' +
+            'The stream ends when the access token expires or the session ends; reconnect with a fresh token.',
           headers: z.object({ 'last-event-id': z.string().regex(EVENT_ID, 'expected an event id').optional() }),
           response: {
-            200: z.string().describe('text/event-stream'),
+            200: text('text/event-stream', 'The event stream; each data field is a LiveEvent', liveEvent),
             400: problem,
             401: problem,
           },

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createOpsAccess } from '../../infra/http/ops-access.js';
+import { json } from '../../shared/openapi.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,7 +101,9 @@ export default fp(
           operationId: 'live',
           security: [],
           summary: 'The process is up',
-          response: { 200: z.object({ status: z.literal('ok') }) },
+          description:
+            'Liveness: answers as long as the process can serve a request, whatever its dependencies. Never rate limited.',
+          response: { 200: json(z.object({ status: z.literal('ok') }), 'The process is alive') },
         },
       },
       live,
@@ -116,7 +119,12 @@ export default fp(
           operationId: 'ready',
           security: [],
           summary: 'Ready for traffic: the database answers and shutdown has not begun',
-          response: { 200: ready, 503: ready },
+          description:
+            'Readiness: 200 while the database answers within a second and shutdown has not begun, 503 otherwise, with each check. Never rate limited.',
+          response: {
+            200: json(ready, 'Ready: every check is up'),
+            503: json(ready, 'Not ready: a check is down (the database, or shutdown has begun)'),
+          },
         },
       },
       readiness,
@@ -132,7 +140,13 @@ export default fp(
           operationId: 'health',
           security: [],
           summary: 'Dependencies, uptime and memory',
-          response: { 200: health, 503: health },
+          description:
+            'Each dependency (database, cache, events with the outbox backlog) with its kind, every circuit breaker’s state, the version, uptime and memory. ' +
+            '503 only when the database is down: without the cache or the broker requests still succeed.',
+          response: {
+            200: json(health, 'Healthy: the database is up'),
+            503: json(health, 'Unhealthy: the database is down'),
+          },
         },
       },
       async (request, reply) => {

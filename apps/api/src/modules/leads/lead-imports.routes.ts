@@ -7,11 +7,13 @@ import {
   idParams,
   importReport,
   leadImport,
+  leadImportForm,
   leadImportPage,
   listLeadImportsQuery,
   problem,
 } from '@crewdesk/contracts';
 import { AppError, fieldError } from '../../shared/errors.js';
+import { json } from '../../shared/openapi.js';
 import { actorOf } from '../auth/index.js';
 import type { LeadImportService } from './lead-import.service.js';
 import { storeUpload, type StoredUpload } from './upload.js';
@@ -44,6 +46,7 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
   r.post(
     '/api/v1/lead-imports',
     {
+      config: { idempotent: true },
       onRequest: admin,
       bodyLimit: maxBytes + 1024 * 1024,
       schema: {
@@ -52,8 +55,19 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         security,
         summary:
           'Upload a CSV or XLSX lead list (multipart: file, dryRun, agentIds); the report lists every problem before anything is written',
-        consumes: ['multipart/form-data'],
-        response: { 200: importReport, 202: importReport, ...errors },
+        description:
+          'The file is recognised by its bytes (never its name or type) and checked row by row: FirstName, Phone (stored in E.164) and Notes. ' +
+          'Valid, new leads are distributed in equal shares among the chosen active agents. Re-uploading the same file (same SHA-256) returns the earlier import and writes nothing. ' +
+          'A real import answers 202 once the last row is checked, while the leads are still written in the background: follow it with GET /api/v1/lead-imports/{id}.',
+        multipartBody: leadImportForm,
+        response: {
+          200: json(importReport, 'The report of a dry run, or of the earlier import of the same file'),
+          202: json(
+            importReport,
+            'The report of a new import, whose leads are still being written (status processing)',
+          ),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -113,8 +127,9 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         tags,
         security,
         summary: 'Past imports, newest first',
+        description: 'Every import with its counts, problems and distribution, newest first, in keyset pages.',
         querystring: listLeadImportsQuery,
-        response: { 200: leadImportPage, ...errors },
+        response: { 200: json(leadImportPage, 'A page of imports'), ...errors },
       },
     },
     async (request) => service.list(actorOf(request), request.query.limit, request.query.cursor),
@@ -129,8 +144,9 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         tags,
         security,
         summary: 'One import, with its progress while it is written',
+        description: 'One import; while status is processing, processedRows counts the rows written so far.',
         params: idParams,
-        response: { 200: leadImport, ...errors },
+        response: { 200: json(leadImport, 'The import'), ...errors },
       },
     },
     async (request) => service.get(actorOf(request), request.params.id),

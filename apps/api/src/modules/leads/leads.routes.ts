@@ -15,6 +15,7 @@ import {
   updateLeadBody,
 } from '@crewdesk/contracts';
 import { sendCsv } from '../../shared/csv.js';
+import { json, text } from '../../shared/openapi.js';
 import { iso } from '../../shared/time.js';
 import { actorOf } from '../auth/index.js';
 import type { LeadRow } from './leads.repository.js';
@@ -39,8 +40,10 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         tags,
         security,
         summary: 'Leads: an agent sees their own; admins filter by agent, status, import and name/phone',
+        description:
+          'An agent sees only the leads assigned to them; admins see every lead. Filters by status, agentId, importId and q (name or phone). Keyset pages.',
         querystring: listLeadsQuery,
-        response: { 200: leadPage, ...errors },
+        response: { 200: json(leadPage, 'A page of leads'), ...errors },
       },
     },
     async (request) => service.list(actorOf(request), request.query),
@@ -55,7 +58,9 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         tags,
         security,
         summary: 'Lead counts per status and per agent',
-        response: { 200: leadStats, ...errors },
+        description:
+          'Totals by status, and per agent the open and total leads; an agent’s answer covers only their own leads.',
+        response: { 200: json(leadStats, 'Lead statistics'), ...errors },
       },
     },
     async (request) => service.stats(actorOf(request)),
@@ -70,9 +75,17 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         tags,
         security,
         summary: 'Leads as CSV (formulas neutralised)',
+        description:
+          'Every lead matching the list’s filters that you may see, streamed as a CSV download (CRLF lines, a header row). ' +
+          'Cells that a spreadsheet would run as a formula (= + - @ tab CR) start with a quote.',
         querystring: exportLeadsQuery,
-        produces: ['text/csv'],
-        response: errors,
+        response: {
+          200: text(
+            'text/csv',
+            'The leads as a CSV attachment: id, firstName, phone, notes, status, agent, importId, createdAt, updatedAt',
+          ),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -100,8 +113,11 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         tags,
         security,
         summary: "Move an agent's open leads to other active agents in fair shares",
+        description:
+          'Moves every open lead (new, contacted, qualified) of fromAgentId to the chosen active agents (default: all others) in equal shares, ' +
+          'the remainder to those with the fewest open leads; 409 when no other active agent can take them.',
         body: redistributeBody,
-        response: { 200: redistributeResult, ...errors },
+        response: { 200: json(redistributeResult, 'What moved, and to whom'), ...errors },
       },
     },
     async (request) => service.redistribute(actorOf(request), request.body.fromAgentId, request.body.toAgentIds),
@@ -116,8 +132,9 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         tags,
         security,
         summary: 'One lead',
+        description: 'One lead; an agent gets 404 for a lead that is not theirs, as for a missing one.',
         params: idParams,
-        response: { 200: lead, ...errors },
+        response: { 200: json(lead, 'The lead'), ...errors },
       },
     },
     async (request) => toLeadDto(await service.get(actorOf(request), request.params.id)),
@@ -132,9 +149,11 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         tags,
         security,
         summary: 'Change status or notes; admins may reassign (agentId)',
+        description:
+          'Changes the fields sent (at least one). Only admins may send agentId, which hands the lead to another active agent (recorded in its history).',
         params: idParams,
         body: updateLeadBody,
-        response: { 200: lead, ...errors },
+        response: { 200: json(lead, 'The lead as it now is'), ...errors },
       },
     },
     async (request) => toLeadDto(await service.update(actorOf(request), request.params.id, request.body)),
@@ -143,15 +162,18 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.post(
     '/api/v1/leads/:id/tasks',
     {
+      config: { idempotent: true },
       onRequest: worker,
       schema: {
         operationId: 'createLeadFollowUp',
         tags,
         security,
         summary: 'Turn a lead into a follow-up task (the task keeps leadId)',
+        description:
+          'Creates a task you own that links back to the lead (leadId); the title defaults to “Follow up with <first name>”.',
         params: idParams,
         body: followUpTaskBody,
-        response: { 201: task, ...errors },
+        response: { 201: json(task, 'The follow-up task'), ...errors },
       },
     },
     async (request, reply) =>

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import {
   bulkTaskBody,
   bulkTaskResult,
@@ -17,6 +16,7 @@ import {
   updateTaskBody,
 } from '@crewdesk/contracts';
 import { sendCsv } from '../../shared/csv.js';
+import { json, noContent, text } from '../../shared/openapi.js';
 import { iso, isoOrNull } from '../../shared/time.js';
 import { actorOf } from '../auth/index.js';
 import type { TaskRow } from './tasks.repository.js';
@@ -40,8 +40,11 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'listTasks',
         summary: 'Your tasks: filters, full-text search (q, ranked), sort, keyset pages. Admins may pass ownerId.',
+        description:
+          'Filters by status, priority and due date; q searches titles and descriptions (English full text, websearch syntax) and ranks by relevance. ' +
+          'Pages are keyset cursors: pass nextCursor as cursor; it is null on the last page. Admins may pass ownerId to list another user’s tasks; for anyone else another owner answers 404.',
         querystring: listTasksQuery,
-        response: { 200: taskPage, ...errors },
+        response: { 200: json(taskPage, 'A page of tasks'), ...errors },
       },
     },
     async (request) => service.list(actorOf(request), request.query),
@@ -50,14 +53,16 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
   r.post(
     '/api/v1/tasks',
     {
+      config: { idempotent: true },
       onRequest,
       schema: {
         tags,
         security,
         operationId: 'createTask',
         summary: 'Create a task',
+        description: 'Creates a task you own; fields left out take their defaults (pending, medium, no due date).',
         body: createTaskBody,
-        response: { 201: task, ...errors },
+        response: { 201: json(task, 'The new task'), ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(toTaskDto(await service.create(actorOf(request), request.body))),
@@ -72,8 +77,11 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'getTaskStats',
         summary: 'Counts by status, overdue, average completion time, completions per day (30 days, UTC)',
+        description:
+          'Your task analytics: totals by status, overdue open tasks, the average seconds from creation to completion, and completions on each of the last 30 UTC days. ' +
+          'Admins may pass ownerId.',
         querystring: taskStatsQuery,
-        response: { 200: taskStats, ...errors },
+        response: { 200: json(taskStats, 'Your task statistics'), ...errors },
       },
     },
     async (request) => service.stats(actorOf(request), request.query.ownerId),
@@ -88,10 +96,17 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'exportTasks',
         summary: 'Your tasks as CSV (formulas neutralised)',
+        description:
+          'Every task matching the list’s filters, oldest first, streamed as a CSV download (CRLF lines, a header row). ' +
+          'Cells that a spreadsheet would run as a formula (= + - @ tab CR) start with a quote.',
         querystring: exportTasksQuery,
-        produces: ['text/csv'],
-        // 200 is a CSV stream, not JSON, so only the errors have schemas.
-        response: errors,
+        response: {
+          200: text(
+            'text/csv',
+            'The tasks as a CSV attachment: id, title, description, status, priority, dueDate, createdAt, completedAt',
+          ),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -118,8 +133,10 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'bulkTasks',
         summary: 'Complete, reopen or delete many of your tasks at once',
+        description:
+          'Applies one action to up to 1000 of your tasks in one transaction; ids that are not yours are skipped, not refused.',
         body: bulkTaskBody,
-        response: { 200: bulkTaskResult, ...errors },
+        response: { 200: json(bulkTaskResult, 'How many of your tasks changed'), ...errors },
       },
     },
     async (request) => ({ count: await service.bulk(actorOf(request), request.body) }),
@@ -134,8 +151,9 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'getTask',
         summary: 'One task',
+        description: 'One of your tasks (admins: anyone’s); another user’s task answers 404, as a missing one does.',
         params: idParams,
-        response: { 200: task, ...errors },
+        response: { 200: json(task, 'The task'), ...errors },
       },
     },
     async (request) => toTaskDto(await service.get(actorOf(request), request.params.id)),
@@ -150,9 +168,10 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'replaceTask',
         summary: 'Replace a task',
+        description: 'Replaces every editable field; what is left out returns to its default.',
         params: idParams,
         body: replaceTaskBody,
-        response: { 200: task, ...errors },
+        response: { 200: json(task, 'The task as it now is'), ...errors },
       },
     },
     async (request) => toTaskDto(await service.update(actorOf(request), request.params.id, request.body)),
@@ -167,9 +186,11 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'updateTask',
         summary: 'Change some fields of a task',
+        description:
+          'Changes only the fields sent; send at least one. Completing sets completedAt, reopening clears it.',
         params: idParams,
         body: updateTaskBody,
-        response: { 200: task, ...errors },
+        response: { 200: json(task, 'The task as it now is'), ...errors },
       },
     },
     async (request) => toTaskDto(await service.update(actorOf(request), request.params.id, request.body)),
@@ -184,8 +205,9 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         security,
         operationId: 'deleteTask',
         summary: 'Delete a task',
+        description: 'Deletes one of your tasks for good.',
         params: idParams,
-        response: { 204: z.null(), ...errors },
+        response: { 204: noContent('The task is deleted'), ...errors },
       },
     },
     async (request, reply) => {

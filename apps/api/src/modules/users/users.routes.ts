@@ -10,6 +10,7 @@ import {
   user,
   userPage,
 } from '@crewdesk/contracts';
+import { json } from '../../shared/openapi.js';
 import { actorOf } from '../auth/index.js';
 import type { UsersService } from './users.service.js';
 
@@ -27,8 +28,9 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         tags: ['me'],
         operationId: 'getMe',
         summary: 'Your profile',
+        description: 'The signed-in account: email, name, mobile (E.164), role and whether it is active.',
         security,
-        response: { 200: user, 401: problem },
+        response: { 200: json(user, 'Your account'), 401: problem },
       },
     },
     async (request) => service.me(actorOf(request)),
@@ -42,9 +44,11 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         tags: ['me'],
         operationId: 'updateMe',
         summary: 'Edit your name or mobile',
+        description:
+          'Changes the fields sent (at least one). A mobile is normalised to E.164 (DEFAULT_PHONE_REGION for numbers without a country code); null removes it.',
         security,
         body: updateMeBody,
-        response: { 200: user, ...errors },
+        response: { 200: json(user, 'Your account as it now is'), ...errors },
       },
     },
     async (request) => service.updateMe(actorOf(request), request.body),
@@ -58,9 +62,11 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         tags: ['users'],
         operationId: 'listUsers',
         summary: 'List users (admin)',
+        description:
+          'Every account, filtered by role, active and q (name or email), in keyset pages: pass the previous page’s nextCursor as cursor.',
         security,
         querystring: listUsersQuery,
-        response: { 200: userPage, ...errors },
+        response: { 200: json(userPage, 'A page of users'), ...errors },
       },
     },
     async (request) => service.list(actorOf(request), request.query),
@@ -69,14 +75,16 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
   r.post(
     '/api/v1/users',
     {
+      config: { idempotent: true },
       onRequest: admin,
       schema: {
         tags: ['users'],
         operationId: 'createUser',
         summary: 'Create a user (admin)',
+        description: 'Creates an account of any role (default member); 409 when the email is already in use.',
         security,
         body: createUserBody,
-        response: { 201: user, ...errors },
+        response: { 201: json(user, 'The new account'), ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(await service.create(actorOf(request), request.body)),
@@ -90,9 +98,10 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         tags: ['users'],
         operationId: 'getUser',
         summary: 'One user (admin)',
+        description: 'One account by id.',
         security,
         params: idParams,
-        response: { 200: user, ...errors },
+        response: { 200: json(user, 'The account'), ...errors },
       },
     },
     async (request) => service.get(actorOf(request), request.params.id),
@@ -107,10 +116,13 @@ export const usersRoutes: FastifyPluginAsync<{ service: UsersService }> = async 
         operationId: 'updateUser',
         summary:
           'Change role, name, mobile or deactivate (admin); role changes and deactivation end the user’s sessions',
+        description:
+          'Changes the fields sent (at least one). A role change or deactivation ends every session of the user at once; ' +
+          'removing the last active admin answers 409.',
         security,
         params: idParams,
         body: updateUserBody,
-        response: { 200: user, ...errors },
+        response: { 200: json(user, 'The account as it now is'), ...errors },
       },
     },
     async (request) => service.update(actorOf(request), request.params.id, request.body),

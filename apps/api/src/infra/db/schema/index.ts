@@ -2,3 +2,4 @@ export * from './users.js';
 export * from './tasks.js';
 export * from './leads.js';
 export * from './events.js';
+export * from './idempotency.js';

@@ -1,37 +1,27 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Agent, CreateAgentBody, UpdateAgentBody } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
+import { fetchAllPages, useCursorList } from '../../../lib/cursor-list';
 import { agentsKey, leadsKey } from '../../../lib/query-keys';
 
-type AgentPage = { items: Agent[]; nextCursor: string | null };
-
-export function useAgents(filters: { q?: string; active?: boolean } = {}) {
-  return useInfiniteQuery({
+export const useAgents = (filters: { q?: string; active?: boolean } = {}) =>
+  useCursorList<Agent>({
     queryKey: [...agentsKey, 'list', filters],
-    queryFn: ({ pageParam, signal }) =>
-      api<AgentPage>('/api/v1/agents', { query: { ...filters, limit: 100, cursor: pageParam }, signal }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
+    path: '/api/v1/agents',
+    query: filters,
+    limit: 100,
   });
-}
 
 /** Every active agent, for pickers (distribution, reassignment). */
-export function useActiveAgents(enabled = true) {
-  return useQuery({
+export const useActiveAgents = (enabled = true) =>
+  useQuery({
     queryKey: [...agentsKey, 'active'],
     enabled,
-    queryFn: async () => {
-      const all: Agent[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: AgentPage = await api<AgentPage>('/api/v1/agents', { query: { active: true, limit: 100, cursor } });
-        all.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor);
-      return all.sort((a, b) => a.name.localeCompare(b.name));
-    },
+    queryFn: async () =>
+      (await fetchAllPages<Agent>('/api/v1/agents', { active: true }, 100)).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      ),
   });
-}
 
 export function useCreateAgent() {
   const qc = useQueryClient();

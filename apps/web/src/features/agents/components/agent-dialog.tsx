@@ -1,13 +1,11 @@
-import { zodResolver } from '@hookform/resolvers/zod';
 import { createAgentBody, type Agent } from '@crewdesk/contracts';
-import { useEffect, useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { useEffect } from 'react';
 import { z } from 'zod';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { Field } from '../../../components/field';
 import { useToast } from '../../../components/toasts';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { useCreateAgent, useUpdateAgent } from '../api/agents';
 import { FormError } from '../../../components/form-error';
 
@@ -15,24 +13,23 @@ import { FormError } from '../../../components/form-error';
 const editForm = createAgentBody.omit({ email: true, password: true }).extend({
   password: z.union([z.literal(''), createAgentBody.shape.password]),
 });
-type CreateForm = z.input<typeof createAgentBody>;
-type EditForm = z.input<typeof editForm>;
 
 export function AgentDialog({ agent, open, onClose }: { agent: Agent | null; open: boolean; onClose: () => void }) {
   const create = useCreateAgent();
   const update = useUpdateAgent();
   const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
-  const form = useForm<CreateForm & EditForm>({
-    resolver: zodResolver((agent ? editForm : createAgentBody) as typeof createAgentBody),
-  });
   const {
     register,
-    handleSubmit,
     reset,
-    setError,
+    submit,
+    formError,
+    setFormError,
     formState: { errors, isSubmitting },
-  } = form;
+  } = useServerForm({
+    // One form for both: editing has no email and may leave the password empty.
+    schema: (agent ? editForm : createAgentBody) as typeof createAgentBody,
+    fields: ['name', 'email', 'mobile', 'password'],
+  });
 
   useEffect(() => {
     if (open) {
@@ -43,29 +40,24 @@ export function AgentDialog({ agent, open, onClose }: { agent: Agent | null; ope
           : { name: '', email: '', mobile: '', password: '' },
       );
     }
-  }, [open, agent, reset]);
+  }, [open, agent, reset, setFormError]);
 
-  const onSubmit = handleSubmit(async (values) => {
-    setFormError(null);
-    try {
-      if (agent) {
-        await update.mutateAsync({
-          id: agent.id,
-          patch: {
-            name: values.name,
-            mobile: values.mobile,
-            ...(values.password ? { password: values.password } : {}),
-          },
-        });
-        toast(`Saved ${values.name}`, { tone: 'success' });
-      } else {
-        await create.mutateAsync(values as z.output<typeof createAgentBody>);
-        toast(`Created agent ${values.name}`, { tone: 'success' });
-      }
-      onClose();
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['name', 'email', 'mobile', 'password']));
+  const onSubmit = submit(async (values) => {
+    if (agent) {
+      await update.mutateAsync({
+        id: agent.id,
+        patch: {
+          name: values.name,
+          mobile: values.mobile,
+          ...(values.password ? { password: values.password } : {}),
+        },
+      });
+      toast(`Saved ${values.name}`, { tone: 'success' });
+    } else {
+      await create.mutateAsync(values);
+      toast(`Created agent ${values.name}`, { tone: 'success' });
     }
+    onClose();
   });
 
   return (

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { useRedistribute, useUpdateAgent } from '../api/agents';
 
 /** Deactivating signs the agent out at once; their open leads can move to the others in the same step. */

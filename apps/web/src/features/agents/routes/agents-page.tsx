@@ -1,14 +1,16 @@
 import type { Agent } from '@crewdesk/contracts';
 import { useState } from 'react';
 import { Button } from '../../../components/button';
-import { EmptyState, ErrorState, Spinner } from '../../../components/states';
+import { Filters, ListStatus, LoadMore, SearchBox } from '../../../components/list';
+import { Page } from '../../../components/page';
+import { EmptyState } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { useDebounced } from '../../../lib/use-debounced';
+import { usePageTitle } from '../../../lib/use-page-title';
 import { useAgents, useRedistribute, useUpdateAgent } from '../api/agents';
 import { AgentDialog } from '../components/agent-dialog';
 import { DeactivateDialog } from '../components/deactivate-dialog';
-import { usePageTitle } from '../../../lib/use-page-title';
 
 export function AgentsPage() {
   usePageTitle('Agents');
@@ -21,7 +23,6 @@ export function AgentsPage() {
   const [editing, setEditing] = useState<Agent | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [deactivating, setDeactivating] = useState<Agent | null>(null);
-  const rows = agents.data?.pages.flatMap((p) => p.items) ?? [];
 
   const reactivate = (a: Agent) =>
     update.mutate(
@@ -41,9 +42,9 @@ export function AgentsPage() {
     );
 
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>Agents</h1>
+    <Page
+      title="Agents"
+      actions={
         <Button
           variant="primary"
           onClick={() => {
@@ -53,26 +54,19 @@ export function AgentsPage() {
         >
           New agent
         </Button>
-      </header>
-      <div className="filters" role="search">
-        <input
-          type="search"
-          className="search"
-          placeholder="Search agents…"
-          aria-label="Search agents"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-        />
-      </div>
-      {agents.isPending ? (
-        <Spinner />
-      ) : agents.isError ? (
-        <ErrorState error={agents.error} retry={() => void agents.refetch()} />
-      ) : rows.length === 0 ? (
-        <EmptyState title={q ? 'No agents match' : 'No agents yet'}>
-          {q ? 'Try another name or email.' : 'Agents receive the leads you import. Create the first one.'}
-        </EmptyState>
-      ) : (
+      }
+    >
+      <Filters>
+        <SearchBox label="Search agents" placeholder="Search agents…" value={search} onChange={setSearch} />
+      </Filters>
+      <ListStatus
+        list={agents}
+        empty={
+          <EmptyState title={q ? 'No agents match' : 'No agents yet'}>
+            {q ? 'Try another name or email.' : 'Agents receive the leads you import. Create the first one.'}
+          </EmptyState>
+        }
+      >
         <div className="table-wrap">
           <table className="table">
             <thead>
@@ -89,7 +83,7 @@ export function AgentsPage() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((a) => (
+              {agents.data?.map((a) => (
                 <tr key={a.id} className={a.active ? '' : 'inactive'} data-testid="agent-row">
                   <td>{a.name}</td>
                   <td>{a.email}</td>
@@ -126,15 +120,11 @@ export function AgentsPage() {
               ))}
             </tbody>
           </table>
-          {agents.hasNextPage && (
-            <Button busy={agents.isFetchingNextPage} onClick={() => void agents.fetchNextPage()}>
-              Load more
-            </Button>
-          )}
+          <LoadMore list={agents} />
         </div>
-      )}
+      </ListStatus>
       <AgentDialog agent={editing} open={dialogOpen} onClose={() => setDialogOpen(false)} />
       <DeactivateDialog agent={deactivating} onClose={() => setDeactivating(null)} />
-    </section>
+    </Page>
   );
 }

@@ -1,8 +1,11 @@
 import type { AuthResponse, LoginBody, RegisterBody, SetupBody, User } from '@crewdesk/contracts';
-import { api, API_URL, authRequest, broadcast, NetworkError, refreshAccessToken } from '../../../lib/api';
-import { CLIENT_ID, CLIENT_ID_HEADER } from '../../../lib/client-id';
+import { refreshAccessToken } from '../../../lib/access-token';
+import { api, authRequest } from '../../../lib/api';
+import { NetworkError } from '../../../lib/api-errors';
+import { broadcast } from '../../../lib/auth-channel';
+import { endSession } from '../../../lib/end-session';
 import { forgetLocalData } from '../../../lib/local-data';
-import { getAccessToken, sessionStore, setAccessToken } from '../../../lib/session';
+import { sessionStore, setAccessToken } from '../../../lib/session';
 
 async function signedIn(result: AuthResponse) {
   // Whatever an earlier user of this browser left in the caches is not this user's.
@@ -35,31 +38,16 @@ export async function restoreSession(): Promise<void> {
 }
 
 export async function signOut(everywhere = false) {
-  const token = getAccessToken();
   try {
-    if (everywhere) await api('/api/v1/auth/logout-all', { method: 'POST' });
-    else
-      await fetch(`${API_URL}/api/v1/auth/logout`, {
-        method: 'POST',
-        credentials: 'include',
-        headers: { [CLIENT_ID_HEADER]: CLIENT_ID, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      });
+    await api(everywhere ? '/api/v1/auth/logout-all' : '/api/v1/auth/logout', { method: 'POST' });
   } catch {
     // Signing out locally still matters when the server cannot be reached.
   }
-  setAccessToken(null);
-  await forgetLocalData();
-  sessionStore.set({ status: 'anonymous', user: null });
-  broadcast({ type: 'signed-out' });
+  await endSession('signed-out');
 }
 
 /** Another tab signed out or in: follow it. */
 export async function followOtherTab(type: 'signed-out' | 'signed-in') {
-  if (type === 'signed-out') {
-    setAccessToken(null);
-    await forgetLocalData();
-    sessionStore.set({ status: 'anonymous', user: null });
-  } else if (sessionStore.get().status !== 'authenticated') {
-    await restoreSession();
-  }
+  if (type === 'signed-out') await endSession('other-tab');
+  else if (sessionStore.get().status !== 'authenticated') await restoreSession();
 }

@@ -1,10 +1,7 @@
-import { zodResolver } from '@hookform/resolvers/zod';
-import { registerBody, type RegisterBody } from '@crewdesk/contracts';
-import { useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { registerBody } from '@crewdesk/contracts';
 import { Link } from 'react-router';
 import { Button } from '../../../components/button';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { register as registerAccount } from '../api/session-actions';
 import { useSetupStatus } from '../api/use-setup-status';
 import { usePageTitle } from '../../../lib/use-page-title';
@@ -14,13 +11,12 @@ import { FormError } from '../../../components/form-error';
 export function RegisterPage() {
   usePageTitle('Create your account');
   const status = useSetupStatus();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<RegisterBody>({ resolver: zodResolver(registerBody) });
+  } = useServerForm({ schema: registerBody, fields: ['email', 'password', 'name'] });
 
   if (status.data && !status.data.registrationOpen) {
     return (
@@ -32,14 +28,7 @@ export function RegisterPage() {
     );
   }
 
-  const onSubmit = handleSubmit(async (values) => {
-    setFormError(null);
-    try {
-      await registerAccount(values);
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['email', 'password', 'name']));
-    }
-  });
+  const onSubmit = submit(registerAccount);
 
   return (
     <>

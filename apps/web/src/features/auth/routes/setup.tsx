@@ -1,10 +1,7 @@
-import { zodResolver } from '@hookform/resolvers/zod';
-import { setupBody, type SetupBody } from '@crewdesk/contracts';
-import { useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { setupBody } from '@crewdesk/contracts';
 import { Link, Navigate, useSearchParams } from 'react-router';
 import { Button } from '../../../components/button';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
 import { setupFirstAdmin } from '../api/session-actions';
 import { usePageTitle } from '../../../lib/use-page-title';
@@ -17,13 +14,13 @@ export function SetupPage() {
   const [params] = useSearchParams();
   const session = useSession();
   const token = params.get('token') ?? '';
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<SetupBody>({ resolver: zodResolver(setupBody), defaultValues: { token } });
+    // The token is not a field a person can fix: an error about it is shown for the form.
+  } = useServerForm({ schema: setupBody, fields: ['email', 'password', 'name'], defaultValues: { token } });
 
   if (session.status === 'authenticated' && session.user?.role === 'admin')
     return <Navigate to="/admin/users" replace />;
@@ -37,14 +34,7 @@ export function SetupPage() {
     );
   }
 
-  const onSubmit = handleSubmit(async (values) => {
-    setFormError(null);
-    try {
-      await setupFirstAdmin(values);
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['email', 'password', 'name']));
-    }
-  });
+  const onSubmit = submit(setupFirstAdmin);
 
   return (
     <>

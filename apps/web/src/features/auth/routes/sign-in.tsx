@@ -1,11 +1,8 @@
-import { zodResolver } from '@hookform/resolvers/zod';
-import { loginBody, type LoginBody } from '@crewdesk/contracts';
-import { useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { loginBody } from '@crewdesk/contracts';
 import { Link, useSearchParams } from 'react-router';
 import { Button } from '../../../components/button';
 import { Field } from '../../../components/field';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { signIn } from '../api/session-actions';
 import { useSetupStatus } from '../api/use-setup-status';
 import { usePageTitle } from '../../../lib/use-page-title';
@@ -15,22 +12,13 @@ export function SignInPage() {
   usePageTitle('Sign in');
   const [params] = useSearchParams();
   const status = useSetupStatus();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<LoginBody>({ resolver: zodResolver(loginBody) });
-
-  const onSubmit = handleSubmit(async (values) => {
-    setFormError(null);
-    try {
-      await signIn(values);
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['email', 'password']));
-    }
-  });
+  } = useServerForm({ schema: loginBody, fields: ['email', 'password'] });
+  const onSubmit = submit(signIn);
 
   return (
     <>

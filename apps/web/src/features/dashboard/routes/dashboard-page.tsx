@@ -1,4 +1,5 @@
 import { lazy, Suspense } from 'react';
+import { Page } from '../../../components/page';
 import { ErrorState, Spinner } from '../../../components/states';
 import { formatDuration } from '../../../lib/format';
 import { useTaskStats } from '../api/get-stats';
@@ -23,10 +24,7 @@ export function DashboardPage() {
     { label: 'Completed in 30 days', value: completedLast30, testId: 'stat-30d' },
   ];
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>Dashboard</h1>
-      </header>
+    <Page title="Dashboard">
       <div className="cards">
         {cards.map((c) => (
           <div key={c.label} className={`card stat ${c.tone ?? ''}`} data-testid={c.testId}>
@@ -38,6 +36,6 @@ export function DashboardPage() {
       <Suspense fallback={<Spinner label="Drawing charts…" />}>
         <Charts stats={s} />
       </Suspense>
-    </section>
+    </Page>
   );
 }

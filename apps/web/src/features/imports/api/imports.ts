@@ -1,19 +1,30 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { ImportReport, LeadImport } from '@crewdesk/contracts';
 import { api, uploadForm } from '../../../lib/api';
 import { importsKey } from '../../../lib/query-keys';
 
-export function uploadLeadFile(
-  file: File,
-  options: { dryRun: boolean; agentIds?: string[] },
-  onProgress: (fraction: number) => void,
-): Promise<ImportReport> {
-  const form = new FormData();
-  form.append('dryRun', String(options.dryRun));
-  if (options.agentIds?.length) form.append('agentIds', options.agentIds.join(','));
-  form.append('file', file, file.name);
-  return uploadForm<ImportReport>('/api/v1/lead-imports', form, onProgress);
+export interface LeadFileUpload {
+  file: File;
+  /** A check only: the report, nothing written. */
+  dryRun: boolean;
+  /** The agents to share among; all active agents when left out. */
+  agentIds?: string[];
+  onProgress: (fraction: number) => void;
 }
+
+/** Sends a lead file, to check (dry run) or to import; the answer is the server's report. */
+export const useUploadLeadFile = () =>
+  useMutation({
+    mutationFn: ({ file, dryRun, agentIds, onProgress }: LeadFileUpload) => {
+      const form = new FormData();
+      form.append('dryRun', String(dryRun));
+      if (agentIds?.length) form.append('agentIds', agentIds.join(','));
+      form.append('file', file, file.name);
+      return uploadForm<ImportReport>('/api/v1/lead-imports', form, onProgress);
+    },
+    // As before it was a mutation: offline, the upload fails at once instead of waiting for the network.
+    networkMode: 'always',
+  });
 
 /** Polls an import while it is being written, and stops once it has finished either way. */
 export function useImportProgress(id: string | null) {
@@ -25,9 +36,11 @@ export function useImportProgress(id: string | null) {
   });
 }
 
+export const recentImportsKey = [...importsKey, 'recent'] as const;
+
 export const useRecentImports = () =>
   useQuery({
-    queryKey: [...importsKey, 'recent'],
+    queryKey: recentImportsKey,
     queryFn: () =>
       api<{ items: LeadImport[]; nextCursor: string | null }>('/api/v1/lead-imports', { query: { limit: 10 } }),
   });

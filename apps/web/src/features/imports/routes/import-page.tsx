@@ -1,90 +1,68 @@
-import type { ImportReport } from '@crewdesk/contracts';
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useReducer, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import { Button } from '../../../components/button';
-import { EmptyState, Spinner } from '../../../components/states';
-import { errorMessage } from '../../../lib/api';
-import { formatDateTime } from '../../../lib/format';
+import { Page } from '../../../components/page';
+import { errorMessage } from '../../../lib/api-errors';
 import { agentsKey, leadsKey } from '../../../lib/query-keys';
-import { useActiveAgents } from '../../agents/api/agents';
-import { uploadLeadFile, useImportProgress, useRecentImports } from '../api/imports';
-import { FilePreview } from '../components/file-preview';
 import { usePageTitle } from '../../../lib/use-page-title';
-
-const DistributionChart = lazy(() => import('../components/distribution-chart'));
-
-type Step = 'choose' | 'checking' | 'checked' | 'uploading' | 'writing';
+import { useActiveAgents } from '../../agents';
+import { recentImportsKey, useImportProgress, useUploadLeadFile } from '../api/imports';
+import { AgentPicker } from '../components/agent-picker';
+import { FilePreview } from '../components/file-preview';
+import { ImportProgress } from '../components/import-progress';
+import { RecentImports } from '../components/recent-imports';
+import { ReportCard } from '../components/report-card';
+import { importFlow, initialImportFlow } from './import-flow';
 
 /** Choose a file → preview → check (dry run: every problem, the planned shares) → confirm → watch it land. */
 export function ImportPage() {
   usePageTitle('Import leads');
   const agents = useActiveAgents();
-  const recent = useRecentImports();
   const qc = useQueryClient();
-  const [file, setFile] = useState<File | null>(null);
-  const [step, setStep] = useState<Step>('choose');
-  const [progress, setProgress] = useState(0);
-  const [report, setReport] = useState<ImportReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const upload = useUploadLeadFile();
+  const [flow, dispatch] = useReducer(importFlow, initialImportFlow);
+  // Every active agent until the user unticks one.
   const [chosen, setChosen] = useState<Set<string> | null>(null);
-  const [importId, setImportId] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  const job = useImportProgress(importId);
+  const landing = flow.step === 'writing' || flow.step === 'done' || flow.step === 'failed' ? flow : null;
+  const job = useImportProgress(landing?.report.id ?? null);
 
   const selected = chosen ?? new Set(agents.data?.map((a) => a.id) ?? []);
   const agentIds = chosen && agents.data && chosen.size !== agents.data.length ? [...chosen] : undefined;
 
   useEffect(() => {
-    if (job.data && job.data.status !== 'processing') {
-      void qc.invalidateQueries({ queryKey: leadsKey });
-      void qc.invalidateQueries({ queryKey: agentsKey });
-      void recent.refetch();
-    }
-  }, [job.data, qc, recent]);
+    if (flow.step !== 'writing' || !job.data || job.data.status === 'processing') return;
+    dispatch({ type: 'finished', job: job.data });
+    void qc.invalidateQueries({ queryKey: leadsKey });
+    void qc.invalidateQueries({ queryKey: agentsKey });
+    void qc.invalidateQueries({ queryKey: recentImportsKey });
+  }, [flow.step, job.data, qc]);
 
-  function choose(next: File | undefined) {
-    if (!next) return;
-    setFile(next);
-    setReport(null);
-    setError(null);
-    setImportId(null);
-    setStep('choose');
+  const choose = (file: File | undefined) => file && dispatch({ type: 'choose', file });
+  function send(dryRun: boolean) {
+    if (flow.step === 'idle') return;
+    dispatch({ type: dryRun ? 'check' : 'confirm' });
+    upload.mutate(
+      { file: flow.file, dryRun, agentIds, onProgress: (fraction) => dispatch({ type: 'progress', fraction }) },
+      {
+        onSuccess: (report) => dispatch({ type: 'uploaded', report }),
+        onError: (err) => dispatch({ type: 'uploadFailed', message: errorMessage(err) }),
+      },
+    );
   }
-
-  async function send(dryRun: boolean) {
-    if (!file) return;
-    setError(null);
-    setProgress(0);
-    setStep(dryRun ? 'checking' : 'uploading');
-    try {
-      const result = await uploadLeadFile(file, { dryRun, agentIds }, setProgress);
-      setReport(result);
-      if (!dryRun || result.alreadyImported) {
-        setImportId(result.id);
-        setStep('writing');
-      } else setStep('checked');
-    } catch (err) {
-      setError(errorMessage(err));
-      setStep(report ? 'checked' : 'choose');
-    }
-  }
-
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragging(false);
     choose(e.dataTransfer.files[0]);
   };
-  const done = job.data && job.data.status !== 'processing' ? job.data : null;
+  const report = flow.step === 'idle' ? null : flow.report;
+  const progress = flow.step === 'checking' || flow.step === 'uploading' ? flow.progress : null;
+  const error = flow.step === 'chosen' || flow.step === 'checked' ? flow.error : null;
 
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>Import leads</h1>
-        <Link to="/leads">All leads</Link>
-      </header>
-
+    <Page title="Import leads" actions={<Link to="/leads">All leads</Link>}>
       <div
         className={`dropzone ${dragging ? 'dragging' : ''}`}
         onDragOver={(e) => {
@@ -114,48 +92,31 @@ export function ImportPage() {
         />
       </div>
 
-      {file && (
+      {flow.step !== 'idle' && (
         <div className="card stack">
           <h2>
-            {file.name} <span className="muted">({Math.ceil(file.size / 1024)} KB)</span>
+            {flow.file.name} <span className="muted">({Math.ceil(flow.file.size / 1024)} KB)</span>
           </h2>
-          <FilePreview file={file} />
-          {agents.data && agents.data.length > 0 ? (
-            <fieldset className="agent-picker">
-              <legend>Distribute among</legend>
-              {agents.data.map((a) => (
-                <label key={a.id} className="check-label">
-                  <input
-                    type="checkbox"
-                    checked={selected.has(a.id)}
-                    onChange={(e) => {
-                      const next = new Set(selected);
-                      if (e.target.checked) next.add(a.id);
-                      else next.delete(a.id);
-                      setChosen(next);
-                      if (step === 'checked') setStep('choose');
-                    }}
-                  />
-                  {a.name} <span className="muted">({a.openLeads} open)</span>
-                </label>
-              ))}
-            </fieldset>
-          ) : agents.data ? (
-            <p className="notice">
-              There are no active agents yet. <Link to="/admin/agents">Create agents</Link> before importing.
-            </p>
-          ) : null}
-          {(step === 'choose' || step === 'checking') && (
+          <FilePreview file={flow.file} />
+          <AgentPicker
+            agents={agents.data}
+            selected={selected}
+            onChange={(next) => {
+              setChosen(next);
+              dispatch({ type: 'agentsChanged' });
+            }}
+          />
+          {(flow.step === 'chosen' || flow.step === 'checking') && (
             <Button
               variant="primary"
-              busy={step === 'checking'}
+              busy={flow.step === 'checking'}
               disabled={selected.size === 0}
-              onClick={() => void send(true)}
+              onClick={() => send(true)}
             >
               Check file
             </Button>
           )}
-          {(step === 'checking' || step === 'uploading') && (
+          {progress !== null && (
             <progress max={1} value={progress} aria-label="Upload progress">
               {Math.round(progress * 100)}%
             </progress>
@@ -168,154 +129,31 @@ export function ImportPage() {
         </div>
       )}
 
-      {report && <Report report={report} />}
+      {report && <ReportCard report={report} />}
 
-      {report && step === 'checked' && !report.alreadyImported && (
+      {flow.step === 'checked' && !flow.report.alreadyImported && (
         <div className="card confirm-bar">
           <span>
-            Import <strong>{report.validRows}</strong> lead{report.validRows === 1 ? '' : 's'}
-            {report.invalidRows + report.duplicateRows > 0 &&
-              `; ${report.invalidRows + report.duplicateRows} rows will be skipped`}
+            Import <strong>{flow.report.validRows}</strong> lead{flow.report.validRows === 1 ? '' : 's'}
+            {flow.report.invalidRows + flow.report.duplicateRows > 0 &&
+              `; ${flow.report.invalidRows + flow.report.duplicateRows} rows will be skipped`}
             .
           </span>
-          <Button variant="primary" disabled={report.validRows === 0} onClick={() => void send(false)}>
+          <Button variant="primary" disabled={flow.report.validRows === 0} onClick={() => send(false)}>
             Confirm import
           </Button>
         </div>
       )}
 
-      {step === 'writing' && importId && (
-        <div className="card stack" aria-live="polite">
-          {report?.alreadyImported && (
-            <p className="notice">This exact file was imported before; nothing new was written.</p>
-          )}
-          {!done ? (
-            <>
-              <h2>Importing…</h2>
-              <progress
-                max={job.data?.validRows || 1}
-                value={job.data?.processedRows ?? 0}
-                aria-label="Import progress"
-              />
-              <p className="muted">
-                {job.data?.processedRows ?? 0} of {job.data?.validRows ?? report?.validRows ?? 0} leads written
-              </p>
-            </>
-          ) : done.status === 'completed' ? (
-            <>
-              <h2 data-testid="import-done">Import complete</h2>
-              <p>
-                {done.processedRows} leads were distributed. <Link to={`/leads?importId=${done.id}`}>See them</Link>
-              </p>
-            </>
-          ) : (
-            <p className="form-error" role="alert">
-              The import failed and nothing was written{done.error ? `: ${done.error}` : ''}.
-            </p>
-          )}
-        </div>
+      {landing?.report.id && (
+        <ImportProgress
+          report={landing.report}
+          job={job.data}
+          finished={landing.step === 'writing' ? null : landing.job}
+        />
       )}
 
-      <section className="stack" aria-labelledby="recent-h">
-        <h2 id="recent-h">Recent imports</h2>
-        {recent.isPending ? (
-          <Spinner />
-        ) : !recent.data?.items.length ? (
-          <EmptyState title="No imports yet" />
-        ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">File</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Imported</th>
-                  <th scope="col">Skipped</th>
-                </tr>
-              </thead>
-              <tbody>
-                {recent.data.items.map((i) => (
-                  <tr key={i.id}>
-                    <td>
-                      <Link to={`/leads?importId=${i.id}`}>{i.filename}</Link>
-                    </td>
-                    <td>{formatDateTime(i.createdAt)}</td>
-                    <td>{i.status}</td>
-                    <td>{i.processedRows}</td>
-                    <td>{i.invalidRows + i.duplicateRows}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
-    </section>
-  );
-}
-
-function Report({ report }: { report: ImportReport }) {
-  const counts = [
-    { label: 'Rows', value: report.totalRows, id: 'total' },
-    { label: 'Valid', value: report.validRows, id: 'valid' },
-    { label: 'Invalid', value: report.invalidRows, id: 'invalid' },
-    { label: 'Duplicates', value: report.duplicateRows, id: 'duplicate' },
-  ];
-  return (
-    <div className="card stack" data-testid="import-report">
-      <h2>What Crewdesk found</h2>
-      <div className="cards">
-        {counts.map((c) => (
-          <div key={c.id} className="stat" data-testid={`report-${c.id}`}>
-            <span className="stat-label">{c.label}</span>
-            <span className="stat-value">{c.value}</span>
-          </div>
-        ))}
-      </div>
-      {report.errors.length > 0 ? (
-        <div className="table-wrap report-errors">
-          <table className="table">
-            <caption className="sr-only">Problems by row</caption>
-            <thead>
-              <tr>
-                <th scope="col">Row</th>
-                <th scope="col">Column</th>
-                <th scope="col">Problem</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.errors.map((e, i) => (
-                <tr key={i} data-testid="report-error">
-                  <td>{e.row}</td>
-                  <td>{e.column}</td>
-                  <td>{e.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {report.errorsTruncated && (
-            <p className="muted">Only the first {report.errors.length} problems are listed.</p>
-          )}
-        </div>
-      ) : (
-        <p>Every row is valid.</p>
-      )}
-      {report.distribution.length > 0 && (
-        <figure className="chart">
-          <figcaption>Planned distribution</figcaption>
-          <Suspense fallback={<Spinner label="Drawing chart…" />}>
-            <DistributionChart data={report.distribution} />
-          </Suspense>
-          <ul className="legend" data-testid="distribution">
-            {report.distribution.map((d) => (
-              <li key={d.agentId}>
-                {d.agentName}: {d.count}
-              </li>
-            ))}
-          </ul>
-        </figure>
-      )}
-    </div>
+      <RecentImports />
+    </Page>
   );
 }

@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Lead, LeadStatus, Task, UpdateLeadBody } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
+import { updateListItem, useCursorList } from '../../../lib/cursor-list';
 import { download } from '../../../lib/download';
 import { agentsKey, leadsKey, statsKey, tasksKey } from '../../../lib/query-keys';
 
@@ -10,17 +11,15 @@ export interface LeadFilters {
   agentId?: string;
   importId?: string;
 }
-type LeadPage = { items: Lead[]; nextCursor: string | null };
+const leadListsKey = [...leadsKey, 'list'] as const;
 
-export function useLeadList(filters: LeadFilters) {
-  return useInfiniteQuery({
-    queryKey: [...leadsKey, 'list', filters],
-    queryFn: ({ pageParam, signal }) =>
-      api<LeadPage>('/api/v1/leads', { query: { ...filters, limit: 100, cursor: pageParam }, signal }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
+export const useLeadList = (filters: LeadFilters) =>
+  useCursorList<Lead>({
+    queryKey: [...leadListsKey, filters],
+    path: '/api/v1/leads',
+    query: { ...filters },
+    limit: 100,
   });
-}
 
 /** Status and notes show at once; a refusal puts the lead back as it was. */
 export function useUpdateLead() {
@@ -28,33 +27,14 @@ export function useUpdateLead() {
   return useMutation({
     mutationFn: ({ id, patch }: { id: string; patch: UpdateLeadBody }) =>
       api<Lead>(`/api/v1/leads/${id}`, { method: 'PATCH', body: patch }),
-    onMutate: async ({ id, patch }) => {
-      await qc.cancelQueries({ queryKey: leadsKey });
-      const snapshot = qc.getQueriesData<InfiniteData<LeadPage>>({ queryKey: [...leadsKey, 'list'] });
-      qc.setQueriesData<InfiniteData<LeadPage>>({ queryKey: [...leadsKey, 'list'] }, (data) =>
-        data
-          ? {
-              ...data,
-              pages: data.pages.map((p) => ({
-                ...p,
-                items: p.items.map((l) =>
-                  l.id === id
-                    ? {
-                        ...l,
-                        ...(patch.status ? { status: patch.status } : {}),
-                        ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
-                      }
-                    : l,
-                ),
-              })),
-            }
-          : data,
-      );
-      return { snapshot };
-    },
-    onError: (_e, _v, context) => {
-      for (const [key, data] of context?.snapshot ?? []) qc.setQueryData(key, data);
-    },
+    onMutate: async ({ id, patch }) => ({
+      restore: await updateListItem<Lead>(qc, leadListsKey, id, (l) => ({
+        ...l,
+        ...(patch.status ? { status: patch.status } : {}),
+        ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+      })),
+    }),
+    onError: (_e, _v, context) => context?.restore(),
     onSettled: () =>
       Promise.all([qc.invalidateQueries({ queryKey: leadsKey }), qc.invalidateQueries({ queryKey: agentsKey })]),
   });

@@ -1,15 +1,17 @@
 import type { Lead, LeadStatus } from '@crewdesk/contracts';
 import { leadStatuses } from '@crewdesk/contracts';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Button } from '../../../components/button';
-import { EmptyState, ErrorState, Spinner } from '../../../components/states';
+import { Filters, ListStatus, SearchBox } from '../../../components/list';
+import { Page } from '../../../components/page';
+import { EmptyState } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useOnline } from '../../../lib/use-online';
 import { useSession } from '../../../lib/session';
-import { useActiveAgents } from '../../agents/api/agents';
+import { useActiveAgents } from '../../agents';
 import { exportLeads, useFollowUp, useLeadList, useUpdateLead, type LeadFilters } from '../api/leads';
 import { LeadList, statusLabel } from '../components/lead-list';
 import { NotesDialog } from '../components/notes-dialog';
@@ -46,7 +48,7 @@ export function LeadsPage() {
   };
   const list = useLeadList(filters);
   const agents = useActiveAgents(isAdmin);
-  const leads = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const leads = list.data ?? [];
   const update = useUpdateLead();
   const followUp = useFollowUp();
   const [notesFor, setNotesFor] = useState<Lead | null>(null);
@@ -84,9 +86,9 @@ export function LeadsPage() {
   );
 
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>{isAdmin ? 'Leads' : 'My leads'}</h1>
+    <Page
+      title={isAdmin ? 'Leads' : 'My leads'}
+      actions={
         <div className="header-actions">
           {isAdmin && (
             <Link className="btn btn-primary" to="/admin/import">
@@ -110,17 +112,16 @@ export function LeadsPage() {
             Export CSV
           </Button>
         </div>
-      </header>
-      <div className="filters" role="search">
-        <input
-          type="search"
-          className="search"
+      }
+    >
+      <Filters>
+        <SearchBox
+          label="Search leads"
           placeholder="Search name or phone…"
-          aria-label="Search leads"
           value={search}
-          onChange={(e) => {
-            setSearch(e.target.value);
-            setParam('q', e.target.value.trim());
+          onChange={(value) => {
+            setSearch(value);
+            setParam('q', value.trim());
           }}
         />
         <select aria-label="Status" value={status} onChange={(e) => setParam('status', e.target.value)}>
@@ -146,26 +147,27 @@ export function LeadsPage() {
             Showing one import · show all
           </Button>
         )}
-      </div>
-      {list.isPending ? (
-        <Spinner label="Loading leads…" />
-      ) : list.isError && leads.length === 0 ? (
-        <ErrorState error={list.error} retry={() => void list.refetch()} />
-      ) : leads.length === 0 ? (
-        <EmptyState
-          title={
-            q || status || agentId || importId
-              ? 'No leads match'
-              : isAdmin
-                ? 'No leads yet'
-                : 'No leads assigned to you yet'
-          }
-        >
-          {isAdmin
-            ? 'Import a CSV or Excel list and Crewdesk shares it out among your agents.'
-            : 'New leads appear here when an admin distributes a list.'}
-        </EmptyState>
-      ) : (
+      </Filters>
+      <ListStatus
+        list={list}
+        loadingLabel="Loading leads…"
+        keepRowsOnError
+        empty={
+          <EmptyState
+            title={
+              q || status || agentId || importId
+                ? 'No leads match'
+                : isAdmin
+                  ? 'No leads yet'
+                  : 'No leads assigned to you yet'
+            }
+          >
+            {isAdmin
+              ? 'Import a CSV or Excel list and Crewdesk shares it out among your agents.'
+              : 'New leads appear here when an admin distributes a list.'}
+          </EmptyState>
+        }
+      >
         <LeadList
           leads={leads}
           hasMore={Boolean(list.hasNextPage)}
@@ -178,7 +180,7 @@ export function LeadsPage() {
           onFollowUp={onFollowUp}
           onReassign={isAdmin ? onReassign : undefined}
         />
-      )}
+      </ListStatus>
       <NotesDialog
         lead={notesFor}
         onClose={() => setNotesFor(null)}
@@ -193,6 +195,6 @@ export function LeadsPage() {
           setNotesFor(null);
         }}
       />
-    </section>
+    </Page>
   );
 }

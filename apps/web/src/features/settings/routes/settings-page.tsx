@@ -1,48 +1,40 @@
-import { zodResolver } from '@hookform/resolvers/zod';
 import { changePasswordBody, personName } from '@crewdesk/contracts';
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { Field } from '../../../components/field';
+import { Page } from '../../../components/page';
 import { ErrorState, Spinner } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { formatDateTime } from '../../../lib/format';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { useSession } from '../../../lib/session';
-import { signOut } from '../../auth/api/session-actions';
+import { signOut } from '../../auth';
 import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
 import { usePageTitle } from '../../../lib/use-page-title';
 import { FormError } from '../../../components/form-error';
 
 const profileForm = z.object({ name: personName, mobile: z.string().trim().max(32) });
-type ProfileForm = z.infer<typeof profileForm>;
-type PasswordForm = z.infer<typeof changePasswordBody>;
 
 function ProfileSection() {
   const { user } = useSession();
   const update = useUpdateProfile();
   const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<ProfileForm>({
-    resolver: zodResolver(profileForm),
+  } = useServerForm({
+    schema: profileForm,
+    fields: ['name', 'mobile'],
     values: { name: user?.name ?? '', mobile: user?.mobile ?? '' },
   });
-  const onSubmit = handleSubmit(async (v) => {
-    setFormError(null);
-    try {
-      await update.mutateAsync({ name: v.name, mobile: v.mobile || null });
-      toast('Profile saved', { tone: 'success' });
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['name', 'mobile']));
-    }
+  const onSubmit = submit(async (v) => {
+    await update.mutateAsync({ name: v.name, mobile: v.mobile || null });
+    toast('Profile saved', { tone: 'success' });
   });
   return (
     <section className="card stack" aria-labelledby="profile-h">
@@ -67,23 +59,17 @@ function ProfileSection() {
 function PasswordSection() {
   const change = useChangePassword();
   const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
     reset,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<PasswordForm>({ resolver: zodResolver(changePasswordBody) });
-  const onSubmit = handleSubmit(async (v) => {
-    setFormError(null);
-    try {
-      await change.mutateAsync(v);
-      reset({ currentPassword: '', newPassword: '' });
-      toast('Password changed. Other devices were signed out.', { tone: 'success' });
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['currentPassword', 'newPassword']));
-    }
+  } = useServerForm({ schema: changePasswordBody, fields: ['currentPassword', 'newPassword'] });
+  const onSubmit = submit(async (v) => {
+    await change.mutateAsync(v);
+    reset({ currentPassword: '', newPassword: '' });
+    toast('Password changed. Other devices were signed out.', { tone: 'success' });
   });
   return (
     <section className="card stack" aria-labelledby="password-h">
@@ -194,15 +180,12 @@ function describeAgent(ua: string | null): string {
 export function SettingsPage() {
   usePageTitle('Settings');
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>Settings</h1>
-      </header>
+    <Page title="Settings">
       <div className="settings-grid">
         <ProfileSection />
         <PasswordSection />
         <SessionsSection />
       </div>
-    </section>
+    </Page>
   );
 }

@@ -1,8 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateTaskBody, Task, UpdateTaskBody } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
-import { statsKey } from '../../../lib/query-keys';
-import { tasksKey, type TaskPages } from './list-tasks';
+import { updateListItem } from '../../../lib/cursor-list';
+import { statsKey, tasksKey } from '../../../lib/query-keys';
+import { taskListsKey } from './list-tasks';
 
 function useInvalidateTasks() {
   const qc = useQueryClient();
@@ -39,25 +40,10 @@ export function useToggleTask() {
         body: { status: task.status === 'completed' ? 'pending' : 'completed' },
       }),
     onMutate: async (task) => {
-      await qc.cancelQueries({ queryKey: tasksKey });
-      const snapshot = qc.getQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'] });
-      const next = task.status === 'completed' ? 'pending' : 'completed';
-      qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'] }, (data) =>
-        data
-          ? {
-              ...data,
-              pages: data.pages.map((p) => ({
-                ...p,
-                items: p.items.map((t) => (t.id === task.id ? { ...t, status: next } : t)),
-              })),
-            }
-          : data,
-      );
-      return { snapshot };
+      const status = task.status === 'completed' ? 'pending' : 'completed';
+      return { restore: await updateListItem<Task>(qc, taskListsKey, task.id, (t) => ({ ...t, status })) };
     },
-    onError: (_err, _task, context) => {
-      for (const [key, data] of context?.snapshot ?? []) qc.setQueryData(key, data);
-    },
+    onError: (_err, _task, context) => context?.restore(),
     onSettled: invalidate,
   });
 }

@@ -1,14 +1,12 @@
-import { zodResolver } from '@hookform/resolvers/zod';
 import { taskDescription, taskPriority, taskTitle, type Task } from '@crewdesk/contracts';
-import { useEffect, useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { useEffect } from 'react';
 import { z } from 'zod';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { Field } from '../../../components/field';
 import { useToast } from '../../../components/toasts';
 import { endOfLocalDay, toDateInput } from '../../../lib/format';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { useCreateTask, useUpdateTask } from '../api/task-mutations';
 import { FormError } from '../../../components/form-error';
 
@@ -27,14 +25,14 @@ export function TaskDialog({ task, open, onClose }: { task: Task | null; open: b
   const create = useCreateTask();
   const update = useUpdateTask();
   const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
     reset,
-    setError,
+    submit,
+    formError,
+    setFormError,
     formState: { errors, isSubmitting },
-  } = useForm<TaskForm>({ resolver: zodResolver(taskForm), defaultValues: blank });
+  } = useServerForm({ schema: taskForm, fields: ['title', 'description', 'priority'], defaultValues: blank });
 
   useEffect(() => {
     if (!open) return;
@@ -44,18 +42,14 @@ export function TaskDialog({ task, open, onClose }: { task: Task | null; open: b
         ? { title: task.title, description: task.description, priority: task.priority, due: toDateInput(task.dueDate) }
         : blank,
     );
-  }, [open, task, reset]);
+  }, [open, task, reset, setFormError]);
 
-  const onSubmit = handleSubmit(async ({ due, ...values }) => {
+  const onSubmit = submit(async ({ due, ...values }) => {
     const body = { ...values, dueDate: due ? endOfLocalDay(due) : null };
-    try {
-      if (task) await update.mutateAsync({ id: task.id, patch: body });
-      else await create.mutateAsync(body);
-      toast(task ? 'Task saved' : 'Task created', { tone: 'success' });
-      onClose();
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['title', 'description', 'priority']));
-    }
+    if (task) await update.mutateAsync({ id: task.id, patch: body });
+    else await create.mutateAsync(body);
+    toast(task ? 'Task saved' : 'Task created', { tone: 'success' });
+    onClose();
   });
 
   return (

@@ -1,4 +1,5 @@
 import { Button } from '../../../components/button';
+import { Filters, SearchBox } from '../../../components/list';
 
 export interface FilterState {
   q: string;
@@ -22,15 +23,8 @@ export function TaskFiltersBar({
   offline?: boolean;
 }) {
   return (
-    <div className="filters" role="search">
-      <input
-        type="search"
-        className="search"
-        placeholder="Search tasks…"
-        aria-label="Search tasks"
-        value={value.q}
-        onChange={(e) => onChange({ q: e.target.value })}
-      />
+    <Filters>
+      <SearchBox label="Search tasks" placeholder="Search tasks…" value={value.q} onChange={(q) => onChange({ q })} />
       <select aria-label="Status" value={value.status} onChange={(e) => onChange({ status: e.target.value })}>
         <option value="">All statuses</option>
         <option value="pending">Pending</option>
@@ -58,7 +52,7 @@ export function TaskFiltersBar({
       <Button onClick={onExport} busy={exporting} disabled={offline} title={offline ? 'Needs a connection' : undefined}>
         Export CSV
       </Button>
-    </div>
+    </Filters>
   );
 }
 

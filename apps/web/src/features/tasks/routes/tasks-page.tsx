@@ -3,9 +3,11 @@ import { lazy, Suspense, useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
-import { EmptyState, ErrorState, Spinner } from '../../../components/states';
+import { ListStatus } from '../../../components/list';
+import { Page } from '../../../components/page';
+import { EmptyState } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useOnline } from '../../../lib/use-online';
 import { useSession } from '../../../lib/session';
@@ -56,7 +58,7 @@ export function TasksPage() {
     ...range,
   };
   const list = useTaskList(query);
-  const tasks = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const tasks = list.data ?? [];
 
   const [editing, setEditing] = useState<Task | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
@@ -136,9 +138,9 @@ export function TasksPage() {
   const filtered = Boolean(q || filters.status || filters.priority || filters.due);
 
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>Tasks</h1>
+    <Page
+      title="Tasks"
+      actions={
         <Button
           variant="primary"
           disabled={readOnly}
@@ -149,7 +151,8 @@ export function TasksPage() {
         >
           New task
         </Button>
-      </header>
+      }
+    >
       <TaskFiltersBar
         value={filters}
         onChange={setFilters}
@@ -174,35 +177,36 @@ export function TasksPage() {
           </Button>
         </div>
       )}
-      {list.isPending ? (
-        <Spinner label="Loading tasks…" />
-      ) : list.isError && tasks.length === 0 ? (
-        <ErrorState error={list.error} retry={() => void list.refetch()} />
-      ) : tasks.length === 0 ? (
-        filtered ? (
-          <EmptyState title="No tasks match">
-            Try other words or clear the filters.{' '}
-            <button
-              type="button"
-              className="link"
-              onClick={() => setFilters({ q: '', status: '', priority: '', due: '' })}
+      <ListStatus
+        list={list}
+        loadingLabel="Loading tasks…"
+        keepRowsOnError
+        empty={
+          filtered ? (
+            <EmptyState title="No tasks match">
+              Try other words or clear the filters.{' '}
+              <button
+                type="button"
+                className="link"
+                onClick={() => setFilters({ q: '', status: '', priority: '', due: '' })}
+              >
+                Clear filters
+              </button>
+            </EmptyState>
+          ) : (
+            <EmptyState
+              title="No tasks yet"
+              action={
+                <Button variant="primary" disabled={readOnly} onClick={() => setDialogOpen(true)}>
+                  Create your first task
+                </Button>
+              }
             >
-              Clear filters
-            </button>
-          </EmptyState>
-        ) : (
-          <EmptyState
-            title="No tasks yet"
-            action={
-              <Button variant="primary" disabled={readOnly} onClick={() => setDialogOpen(true)}>
-                Create your first task
-              </Button>
-            }
-          >
-            Tasks you create appear here. Search, filter and tick them off as you go.
-          </EmptyState>
-        )
-      ) : (
+              Tasks you create appear here. Search, filter and tick them off as you go.
+            </EmptyState>
+          )
+        }
+      >
         <TaskList
           tasks={tasks}
           hasMore={Boolean(list.hasNextPage)}
@@ -215,7 +219,7 @@ export function TasksPage() {
           onEdit={onEdit}
           onDelete={onDelete}
         />
-      )}
+      </ListStatus>
       {dialogOpen && (
         <Suspense fallback={null}>
           <TaskDialog task={editing} open onClose={() => setDialogOpen(false)} />
@@ -236,6 +240,6 @@ export function TasksPage() {
       >
         <p>This cannot be undone.</p>
       </Dialog>
-    </section>
+    </Page>
   );
 }

@@ -1,20 +1,11 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateUserBody, Role, UpdateUserBody, User } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
+import { useCursorList } from '../../../lib/cursor-list';
 import { usersKey } from '../../../lib/query-keys';
 
-export function useUsers(filters: { q?: string; role?: Role }) {
-  return useInfiniteQuery({
-    queryKey: [...usersKey, filters],
-    queryFn: ({ pageParam, signal }) =>
-      api<{ items: User[]; nextCursor: string | null }>('/api/v1/users', {
-        query: { ...filters, limit: 50, cursor: pageParam },
-        signal,
-      }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
-  });
-}
+export const useUsers = (filters: { q?: string; role?: Role }) =>
+  useCursorList<User>({ queryKey: [...usersKey, filters], path: '/api/v1/users', query: filters, limit: 50 });
 
 export function useCreateUser() {
   const qc = useQueryClient();

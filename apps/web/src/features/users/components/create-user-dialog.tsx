@@ -1,42 +1,31 @@
-import { zodResolver } from '@hookform/resolvers/zod';
 import { createUserBody } from '@crewdesk/contracts';
-import { useState } from 'react';
-import { useForm } from 'react-hook-form';
-import type { z } from 'zod';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { Field } from '../../../components/field';
 import { useToast } from '../../../components/toasts';
-import { applyServerErrors } from '../../../lib/forms';
+import { useServerForm } from '../../../lib/forms';
 import { useCreateUser } from '../api/users';
 import { FormError } from '../../../components/form-error';
-
-type Form = z.input<typeof createUserBody>;
 
 export function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const create = useCreateUser();
   const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
   const {
     register,
-    handleSubmit,
-    setError,
     reset,
+    submit,
+    formError,
     formState: { errors, isSubmitting },
-  } = useForm<Form, unknown, z.output<typeof createUserBody>>({
-    resolver: zodResolver(createUserBody),
+  } = useServerForm({
+    schema: createUserBody,
+    fields: ['email', 'name', 'password', 'role', 'mobile'],
     defaultValues: { role: 'member' },
   });
-  const onSubmit = handleSubmit(async (values) => {
-    setFormError(null);
-    try {
-      const user = await create.mutateAsync(values);
-      toast(`Created ${user.name}`, { tone: 'success' });
-      reset({ role: 'member' });
-      onClose();
-    } catch (err) {
-      setFormError(applyServerErrors(err, setError, ['email', 'name', 'password', 'role', 'mobile']));
-    }
+  const onSubmit = submit(async (values) => {
+    const user = await create.mutateAsync(values);
+    toast(`Created ${user.name}`, { tone: 'success' });
+    reset({ role: 'member' });
+    onClose();
   });
   return (
     <Dialog open={open} title="New user" onClose={onClose}>

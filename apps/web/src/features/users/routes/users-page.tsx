@@ -2,9 +2,11 @@ import type { Role, User } from '@crewdesk/contracts';
 import { useState } from 'react';
 import { Navigate } from 'react-router';
 import { Button } from '../../../components/button';
-import { EmptyState, ErrorState, Spinner } from '../../../components/states';
+import { Filters, ListStatus, LoadMore, SearchBox } from '../../../components/list';
+import { Page } from '../../../components/page';
+import { EmptyState } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
-import { errorMessage } from '../../../lib/api';
+import { errorMessage } from '../../../lib/api-errors';
 import { formatDate } from '../../../lib/format';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useSession } from '../../../lib/session';
@@ -33,39 +35,26 @@ export function UsersPage() {
         onError: (err) => toast(errorMessage(err), { tone: 'error' }),
       },
     );
-  const rows = users.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
-    <section className="page">
-      <header className="page-header">
-        <h1>Users</h1>
+    <Page
+      title="Users"
+      actions={
         <Button variant="primary" onClick={() => setCreating(true)}>
           New user
         </Button>
-      </header>
-      <div className="filters" role="search">
-        <input
-          type="search"
-          className="search"
-          placeholder="Search name or email…"
-          aria-label="Search users"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-        />
+      }
+    >
+      <Filters>
+        <SearchBox label="Search users" placeholder="Search name or email…" value={search} onChange={setSearch} />
         <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role | '')}>
           <option value="">All roles</option>
           <option value="admin">Admins</option>
           <option value="agent">Agents</option>
           <option value="member">Members</option>
         </select>
-      </div>
-      {users.isPending ? (
-        <Spinner />
-      ) : users.isError ? (
-        <ErrorState error={users.error} retry={() => void users.refetch()} />
-      ) : rows.length === 0 ? (
-        <EmptyState title="No users found" />
-      ) : (
+      </Filters>
+      <ListStatus list={users} empty={<EmptyState title="No users found" />}>
         <div className="table-wrap">
           <table className="table">
             <thead>
@@ -81,7 +70,7 @@ export function UsersPage() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((u) => (
+              {users.data?.map((u) => (
                 <tr key={u.id} className={u.active ? '' : 'inactive'}>
                   <td>{u.name}</td>
                   <td>{u.email}</td>
@@ -125,14 +114,10 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
-          {users.hasNextPage && (
-            <Button busy={users.isFetchingNextPage} onClick={() => void users.fetchNextPage()}>
-              Load more
-            </Button>
-          )}
+          <LoadMore list={users} />
         </div>
-      )}
+      </ListStatus>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
-    </section>
+    </Page>
   );
 }

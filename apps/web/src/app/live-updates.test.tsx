@@ -1,22 +1,15 @@
 import { act, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeTask, renderPage, stubFetch, testUser } from '../../test/utils';
-import { CLIENT_ID } from './client-id';
-import { sessionStore, setAccessToken } from './session';
-import { tasksKey } from './query-keys';
-import { useLiveUpdates } from './use-live-updates';
-
-function Live() {
-  useLiveUpdates();
-  return null;
-}
+import { liveFrame, makeLiveEvent, makeTask, renderPage, stubFetch, testUser } from '../../test/utils';
+import { CLIENT_ID } from '../lib/client-id';
+import { sessionStore, setAccessToken } from '../lib/session';
+import { tasksKey } from '../lib/query-keys';
+import Live from './live-updates';
 
 const encoder = new TextEncoder();
 let seq = 0;
-function taskEvent(topic: string, title: string, source: string | null) {
-  const id = `0190b000-0000-7000-8000-${String(++seq).padStart(12, '0')}`;
-  const body = { id, topic, occurredAt: '2025-01-01T00:00:00.000Z', actorId: testUser.id, source };
-  return `id: ${id}\nevent: ${topic}\ndata: ${JSON.stringify({ ...body, data: { task: makeTask(seq, { title }) } })}\n\n`;
+function taskEvent(topic: 'task.updated' | 'task.completed', title: string, source: string | null) {
+  return liveFrame(makeLiveEvent(topic, { task: makeTask(++seq, { title }) }, { source }));
 }
 
 /** Renders the hook with a stream the test writes to. */
