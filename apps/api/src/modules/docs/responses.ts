@@ -15,7 +15,7 @@ const shared = {
   400: {
     name: 'BadRequest',
     description:
-      'The request is not valid: a parameter or a body field fails validation (`errors` names each), or the body is not valid JSON',
+      'The request is not valid: a parameter or a body field fails validation (`errors` names each), the body is not valid JSON, or a query string (on any route) carries a NUL character',
   },
   401: {
     name: 'Unauthorized',
