@@ -3,31 +3,45 @@
  * (parse, validate, dedupe, distribute, insert) on the embedded database and, when
  * BENCH_DATABASE_URL is set, on PostgreSQL, the way the web app does: a dry run for the report,
  * then the import. The import's time (request to last row committed) is the budgeted figure.
- * Prints rows/s and peak RSS for each.
+ * The same rows go up as a CSV and as an XLSX (shared strings, as Excel writes them).
+ * Prints rows/s and peak RSS for each, and the time the file reader alone takes (best of three),
+ * which a busy machine distorts less than the whole import.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { buildApp } from '../apps/api/src/app.js';
 import { loadConfig } from '../apps/api/src/config.js';
+import { readLeadRows, sniffLeadFile } from '../apps/api/src/modules/leads/lead-file.js';
+import { xlsxOf } from '../apps/api/test/leads/xlsx-files.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const AGENTS = 10;
 const BUDGET_SECONDS = 3;
 
-function generateCsv(rows: number): string {
-  const lines = ['FirstName,Phone,Notes'];
+type Format = 'csv' | 'xlsx';
+
+function generateRows(rows: number): string[][] {
+  const out = [['FirstName', 'Phone', 'Notes']];
   for (let i = 0; i < rows; i++) {
     // Valid US numbers: area code 415, exchange 555-2xxx and up, unique per row.
     const n = 2_000_000 + i;
-    lines.push(
-      `Lead ${i},+1 (${200 + Math.floor(n / 10_000_000) + 15}) ${String((Math.floor(n / 10_000) % 900) + 100)}-${String(n % 10_000).padStart(4, '0')},Note ${i % 7}`,
-    );
+    out.push([
+      `Lead ${i}`,
+      `+1 (${200 + Math.floor(n / 10_000_000) + 15}) ${String((Math.floor(n / 10_000) % 900) + 100)}-${String(n % 10_000).padStart(4, '0')}`,
+      `Note ${i % 7}`,
+    ]);
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return out;
+}
+
+function generateFile(rows: number, format: Format): Buffer {
+  const table = generateRows(rows);
+  if (format === 'xlsx') return xlsxOf(table);
+  return Buffer.from(`${table.map((cells) => cells.join(',')).join('\r\n')}\r\n`);
 }
 
 async function freshPostgresDatabase(serverUrl: string): Promise<string> {
@@ -41,7 +55,7 @@ async function freshPostgresDatabase(serverUrl: string): Promise<string> {
   return url.toString();
 }
 
-async function run(label: string, databaseUrl: string, csv: string) {
+async function run(label: string, databaseUrl: string, file: Buffer, format: Format) {
   const dir = mkdtempSync(join(tmpdir(), 'crewdesk-bench-'));
   const app = await buildApp({
     config: loadConfig({
@@ -78,7 +92,7 @@ async function run(label: string, databaseUrl: string, csv: string) {
   const post = (dryRun: boolean) => {
     const form = new FormData();
     form.append('dryRun', String(dryRun));
-    form.append('file', new Blob([csv], { type: 'text/csv' }), 'bench.csv');
+    form.append('file', new Blob([new Uint8Array(file)]), `bench.${format}`);
     return app.inject({ method: 'POST', url: '/api/v1/lead-imports', headers: auth, payload: form });
   };
 
@@ -101,7 +115,7 @@ async function run(label: string, databaseUrl: string, csv: string) {
   const status = done.json().status;
   const seconds = (finished - started) / 1000;
   console.log(
-    `${label.padEnd(10)} ${String(report.validRows).padStart(7)} rows  import ${seconds.toFixed(2)} s  ` +
+    `${`${label} ${format}`.padEnd(14)} ${(file.length / 1048576).toFixed(1).padStart(5)} MiB ${String(report.validRows).padStart(7)} rows  import ${seconds.toFixed(2)} s  ` +
       `(answered after ${((answered - started) / 1000).toFixed(2)} s, the rest written in the background)  ` +
       `${Math.round(report.validRows / seconds).toLocaleString('en')} rows/s  dry run ${dryRunSeconds.toFixed(2)} s  ` +
       `peak RSS ${(peak / 1048576).toFixed(0)} MiB (+${((peak - before) / 1048576).toFixed(0)} MiB)  status ${status}` +
@@ -111,21 +125,46 @@ async function run(label: string, databaseUrl: string, csv: string) {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** The reader alone: every row of the file, best of three. */
+async function parse(file: Buffer, format: Format) {
+  const dir = mkdtempSync(join(tmpdir(), 'crewdesk-bench-'));
+  const path = join(dir, `bench.${format}`);
+  writeFileSync(path, file);
+  const times: number[] = [];
+  let rows = 0;
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    rows = 0;
+    for await (const _row of readLeadRows(path, await sniffLeadFile(path))) rows++;
+    times.push((performance.now() - started) / 1000);
+  }
+  console.log(
+    `${`reader ${format}`.padEnd(14)} ${(file.length / 1048576).toFixed(1).padStart(5)} MiB ${String(rows).padStart(7)} rows  read in ${Math.min(...times).toFixed(2)} s (best of 3: ${times.map((t) => t.toFixed(2)).join(', ')})`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
 // Each database runs in a process of its own, so one's memory does not count against the other.
-const target = process.argv[2];
-if (target) {
-  const csv = generateCsv(ROWS);
+const [target, format = 'csv'] = process.argv.slice(2) as [string | undefined, Format | undefined];
+if (target === 'reader') {
+  await parse(generateFile(ROWS, format), format);
+} else if (target) {
   await run(
     target,
     target === 'postgres' ? await freshPostgresDatabase(process.env.BENCH_DATABASE_URL!) : 'memory://',
-    csv,
+    generateFile(ROWS, format),
+    format,
   );
 } else {
   console.log(`lead import: ${ROWS.toLocaleString('en')} rows, ${AGENTS} agents, node ${process.version}`);
   const self = fileURLToPath(import.meta.url);
-  const child = (name: string) =>
-    execFileSync(process.execPath, [...process.execArgv, self, name], { stdio: 'inherit' });
-  child('embedded');
-  if (process.env.BENCH_DATABASE_URL) child('postgres');
-  else console.log('postgres   skipped: set BENCH_DATABASE_URL=postgres://user@host:port/postgres to include it');
+  const child = (name: string, format: Format) =>
+    execFileSync(process.execPath, [...process.execArgv, self, name, format], { stdio: 'inherit' });
+  for (const format of ['csv', 'xlsx'] as const) child('reader', format);
+  for (const format of ['csv', 'xlsx'] as const) {
+    child('embedded', format);
+    if (process.env.BENCH_DATABASE_URL) child('postgres', format);
+  }
+  if (!process.env.BENCH_DATABASE_URL)
+    console.log('postgres       skipped: set BENCH_DATABASE_URL=postgres://user@host:port/postgres to include it');
 }

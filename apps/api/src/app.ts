@@ -16,6 +16,7 @@ import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
 import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
 import inputPlugin from './infra/http/input.plugin.js';
 import idempotencyPlugin from './infra/http/idempotency.plugin.js';
+import { trustProxyOption } from './infra/http/trust-proxy.js';
 import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
 import authModule, { authCore } from './modules/auth/index.js';
@@ -52,9 +53,11 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
   const app = Fastify({
     logger: loggerOptions(config, logStream),
     genReqId,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Opening an embedded database and migrating it can take longer than avvio's 10 s on a busy machine.
+    pluginTimeout: 120_000,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors,

@@ -41,6 +41,8 @@ describe('loadConfig', () => {
     expect(c.allowRegistration).toBe(true);
     expect(c.bootstrapAdmin).toBeNull();
     expect(c.loginMaxFailures).toBe(10);
+    expect(c.loginAccountMaxFailures).toBe(20);
+    expect(c.bearerMaxFailures).toBe(100);
     expect(c.rateLimit).toEqual({ authPerMinute: 30, apiPerMinute: 600 });
     expect(c.defaultPhoneRegion).toBeNull();
     expect(c.trustProxy).toBe(false);
@@ -82,7 +84,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       dataDir: '/var/lib/crewdesk',
       allowRegistration: false,
-      trustProxy: true,
+      trustProxy: 1,
       defaultPhoneRegion: 'IN',
       loginMaxFailures: 3,
       rateLimit: { authPerMinute: 5, apiPerMinute: 100 },
@@ -92,6 +94,33 @@ describe('loadConfig', () => {
     expect(c.database).toMatchObject({ url: 'memory://', poolSize: 5 });
     expect([...c.services]).toEqual(['auth']);
   });
+
+  it('takes TRUST_PROXY as a hop count or a list of proxy addresses/CIDRs, false by default', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,fd00::/8 , loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
+  it('refuses TRUST_PROXY=true (every hop trusted), naming the variable and what to use instead', () => {
+    const problems = problemsOf({ TRUST_PROXY: 'true' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TRUST_PROXY: /);
+    expect(problems[0]).toMatch(/number of proxies/);
+    expect(problems[0]).toMatch(/CIDR/);
+  });
+
+  it.each(['10.0.0.0/33', '10.0.0', 'proxy.internal', '1.2.3.4/8/1', '::1/129', '21'])(
+    'refuses TRUST_PROXY=%j',
+    (value) => {
+      expect(problemsOf({ TRUST_PROXY: value })[0]).toMatch(/^TRUST_PROXY: /);
+    },
+  );
 
   it('parses SERVICES as a comma-separated list and refuses unknown services', () => {
     expect([...loadConfig({ SERVICES: 'tasks, auth' }).services].sort()).toEqual(['auth', 'tasks']);
@@ -147,6 +176,8 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'on'],
     ['ADMIN_EMAIL', 'not-an-email'],
     ['LOGIN_MAX_FAILURES', '0'],
+    ['LOGIN_ACCOUNT_MAX_FAILURES', '0'],
+    ['BEARER_MAX_FAILURES', 'many'],
     ['DEFAULT_PHONE_REGION', 'in'],
     ['NODE_ENV', 'staging'],
     ['SHUTDOWN_DRAIN_MS', '60000'],

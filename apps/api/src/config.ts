@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
@@ -19,6 +20,56 @@ const csv = z.string().transform((v) =>
     .filter(Boolean),
 );
 const services = ['auth', 'tasks', 'agents', 'leads'] as const;
+
+/** proxy-addr's names for address ranges, as Fastify's trustProxy accepts them. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+/**
+ * Which X-Forwarded-For hops to believe: none, the last N (the proxies in front of the API), or
+ * those added by these addresses. Never "every hop": the left-most entries are whatever the client
+ * wrote, so it could choose its own address (and its own rate-limit bucket).
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((v, ctx): false | number | string[] => {
+    if (v === 'false' || v === '0') return false;
+    if (v === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'true would trust every X-Forwarded-For hop, so a client could choose its own address; give the number of ' +
+          'proxies in front of the API (1 behind one nginx) or their addresses/CIDRs (e.g. 10.0.0.0/8,127.0.0.1)',
+      });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops <= 20) return hops;
+      ctx.addIssue({ code: 'custom', message: 'expected at most 20 proxy hops' });
+      return z.NEVER;
+    }
+    const entries = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (entries.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected false, a hop count (1 behind one nginx) or comma-separated proxy addresses/CIDRs; not ${bad.join(', ') || v}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const schema = z
   .object({
@@ -60,6 +111,8 @@ const schema = z
     ADMIN_EMAIL: z.email().toLowerCase().optional(),
     ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
+    LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
+    BEARER_MAX_FAILURES: z.coerce.number().int().min(1).default(100),
     RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().min(1).default(30),
     RATE_LIMIT_API_PER_MIN: z.coerce.number().int().min(1).default(600),
     MAX_UPLOAD_BYTES: z.coerce
@@ -83,7 +136,7 @@ const schema = z
       .max(100)
       .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces, e.g. a git commit')
       .optional(),
-    TRUST_PROXY: bool.default(false),
+    TRUST_PROXY: trustProxy,
     SERVICES: z
       .string()
       .default('all')
@@ -160,6 +213,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     apiDocs: e.API_DOCS,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
+    bearerMaxFailures: e.BEARER_MAX_FAILURES,
     redisUrl: e.REDIS_URL ?? null,
     sentryDsn: e.SENTRY_DSN ?? null,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,

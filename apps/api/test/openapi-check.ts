@@ -35,10 +35,6 @@ export interface Mismatch {
 /** Answers the document does not describe, on purpose, and why. */
 const UNCHECKED: [RegExp, string][] = [
   [/^\/metrics$/, 'Prometheus text exposition for scrapers, hidden from the document'],
-  [
-    /^\/(livez|readyz|healthz)$/,
-    'aliases of /health/live and /health/ready for orchestrators, hidden from the document',
-  ],
   [/^\/api\/openapi\.json$/, 'the document itself'],
   [/^\/api\/docs(\/|$)/, 'the interactive reference: swagger-ui’s page and static files'],
   [/^\/\*?$/, 'the web app (index.html and its assets), not the API'],

@@ -224,9 +224,37 @@ describe('auth flows', () => {
       expect((await refresh(ctx.app, other.refreshCookie)).statusCode).toBe(200);
     });
 
-    it('answers 204 even with nothing to end', async () => {
-      const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/logout' });
-      expect(res.statusCode).toBe(204);
+    it.each([
+      ['no cookie and no token', {}, {}],
+      ['a malformed cookie', { [REFRESH_COOKIE]: 'not-a-refresh-token' }, {}],
+      [
+        'a cookie naming no session',
+        { [REFRESH_COOKIE]: `0190a000-0000-7000-8000-000000000001.${'A'.repeat(43)}` },
+        {},
+      ],
+      ['an invalid bearer token', {}, { authorization: 'Bearer aaa.bbb.ccc' }],
+    ])(
+      'answers 401 problem, not 204, when nothing was ended (%s), and still clears the cookie',
+      async (_w, cookies, headers) => {
+        const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/logout', cookies, headers });
+        expect(res.statusCode).toBe(401);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json().detail).toMatch(/none was ended/);
+        expectCleared(res);
+      },
+    );
+
+    it('answers 401 the second time: the session ended with the first logout', async () => {
+      const u = await register(ctx.app);
+      const logout = () =>
+        ctx.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/logout',
+          headers: u.auth,
+          cookies: { [REFRESH_COOKIE]: u.refreshCookie },
+        });
+      expect((await logout()).statusCode).toBe(204);
+      expect((await logout()).statusCode).toBe(401);
     });
   });
 

@@ -18,6 +18,7 @@ import {
   upload,
   xlsxOf,
 } from './support.js';
+import { workbookOf } from './xlsx-files.js';
 
 const uploads = tempUploadDir();
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -79,7 +80,7 @@ describe('lead files: formats, sniffing and limits', () => {
 
   it('reads an XLSX with the same rows to the same report and the same leads', async () => {
     const { admin } = await setup();
-    const xlsx = await xlsxOf([HEADER, ...ROWS]);
+    const xlsx = xlsxOf([HEADER, ...ROWS]);
     expectSameReport(await dryRun(ctx.app, admin, xlsx, { filename: 'leads.xlsx', type: XLSX_TYPE }), 'xlsx');
     const { done } = await importNow(ctx.app, admin, xlsx, { filename: 'leads.xlsx', type: XLSX_TYPE });
     expect(done).toMatchObject({ status: 'completed', validRows: 4 });
@@ -88,7 +89,7 @@ describe('lead files: formats, sniffing and limits', () => {
 
   it('decides the type from the content: an XLSX named .csv with a text/csv type is read as a workbook', async () => {
     const { admin } = await setup();
-    const report = await dryRun(ctx.app, admin, await xlsxOf([HEADER, ...ROWS]), {
+    const report = await dryRun(ctx.app, admin, xlsxOf([HEADER, ...ROWS]), {
       filename: 'leads.csv',
       type: 'text/csv',
     });
@@ -107,20 +108,18 @@ describe('lead files: formats, sniffing and limits', () => {
     const csvReport = await dryRun(ctx.app, admin, csv);
     expect(csvReport.errors).toEqual([{ row: 5, column: 'Phone', message: expect.any(String) }]);
     expect(csvReport.totalRows).toBe(2);
-    const xlsx = await xlsxOf([['FirstName', 'Phone'], [], ['Ann', P1!], [], ['Bob', 'not-a-phone']]);
+    const xlsx = xlsxOf([['FirstName', 'Phone'], [], ['Ann', P1!], [], ['Bob', 'not-a-phone']]);
     const xlsxReport = await dryRun(ctx.app, admin, xlsx);
     expect(xlsxReport.errors).toEqual([{ row: 5, column: 'Phone', message: expect.any(String) }]);
   });
 
   it('reads cell values of an XLSX that are numbers, rich text and formulas as text', async () => {
     const { admin } = await setup();
-    const ExcelJS = (await import('exceljs')).default;
-    const workbook = new ExcelJS.Workbook();
-    const sheet = workbook.addWorksheet('Leads');
-    sheet.addRow(['FirstName', 'Phone', 'Notes']);
-    sheet.addRow([{ richText: [{ text: 'Ri' }, { text: 'ta', font: { bold: true } }] }, P1, 42]);
-    sheet.addRow([{ formula: 'UPPER("sam")', result: 'SAM' }, P2, { formula: '1+1', result: 2 }]);
-    const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
+    const buffer = xlsxOf([
+      ['FirstName', 'Phone', 'Notes'],
+      [{ rich: ['Ri', 'ta'] }, P1!, 42],
+      [{ formula: 'UPPER("sam")', result: 'SAM' }, P2!, { formula: '1+1', result: 2 }],
+    ]);
     const { done } = await importNow(ctx.app, admin, buffer, { filename: 'leads.xlsx' });
     expect(done.validRows).toBe(2);
     expect(await leadsOf(admin)).toEqual([
@@ -131,18 +130,24 @@ describe('lead files: formats, sniffing and limits', () => {
 
   it('reads only the first sheet of a workbook', async () => {
     const { admin } = await setup();
-    const ExcelJS = (await import('exceljs')).default;
-    const workbook = new ExcelJS.Workbook();
-    workbook.addWorksheet('Leads').addRows([
-      ['FirstName', 'Phone'],
-      ['Ann', P1],
+    const workbook = workbookOf([
+      {
+        name: 'Leads',
+        rows: [
+          ['FirstName', 'Phone'],
+          ['Ann', P1!],
+        ],
+      },
+      {
+        name: 'Archive',
+        rows: [
+          ['FirstName', 'Phone'],
+          ['Old', P2!],
+          ['Older', P3!],
+        ],
+      },
     ]);
-    workbook.addWorksheet('Archive').addRows([
-      ['FirstName', 'Phone'],
-      ['Old', P2],
-      ['Older', P3],
-    ]);
-    const report = await dryRun(ctx.app, admin, Buffer.from(await workbook.xlsx.writeBuffer()));
+    const report = await dryRun(ctx.app, admin, workbook);
     expect(report).toMatchObject({ fileType: 'xlsx', totalRows: 1, validRows: 1 });
   });
 
@@ -167,7 +172,7 @@ describe('lead files: formats, sniffing and limits', () => {
       randomBytes(256),
     ]);
     expectProblem(await upload(ctx.app, admin, zip, { filename: 'leads.xlsx', type: XLSX_TYPE }), 415);
-    const xlsx = await xlsxOf([HEADER, ...ROWS]);
+    const xlsx = xlsxOf([HEADER, ...ROWS]);
     const truncated = xlsx.subarray(0, Math.floor(xlsx.length / 2));
     const body = expectProblem(await upload(ctx.app, admin, truncated, { filename: 'leads.xlsx' }), 415);
     expect(body.detail).toMatch(/workbook could not be read/i);
@@ -197,7 +202,7 @@ describe('lead files: formats, sniffing and limits', () => {
     expect(filesIn(uploads)).toEqual([`${accepted.id}.csv`]);
     expect(readFileSync(join(uploads, `${accepted.id}.csv`))).toEqual(Buffer.from(BOM_CRLF_CSV, 'utf8'));
 
-    const xlsx = await xlsxOf([
+    const xlsx = xlsxOf([
       ['FirstName', 'Phone'],
       ['Zed', phones(1, 1100)[0]!],
     ]);
@@ -209,7 +214,7 @@ describe('lead files: formats, sniffing and limits', () => {
   it('keeps nothing of a dry run', async () => {
     const { admin } = await setup();
     await dryRun(ctx.app, admin, BOM_CRLF_CSV);
-    await dryRun(ctx.app, admin, await xlsxOf([HEADER, ...ROWS]));
+    await dryRun(ctx.app, admin, xlsxOf([HEADER, ...ROWS]));
     expect(filesIn(uploads)).toEqual([]);
   });
 });
@@ -246,7 +251,7 @@ describe('lead files: the MAX_UPLOAD_BYTES limit', () => {
     const admin = await createUser(ctx.app, 'admin');
     await createAgent(ctx.app, admin);
     expectProblem(await upload(ctx.app, admin, csvOfSize(200_000).text), 413);
-    const xlsx = await xlsxOf([['FirstName', 'Phone'], ...phones(300, 1200).map((p, i) => [`Lead ${i}`, p])]);
+    const xlsx = xlsxOf([['FirstName', 'Phone'], ...phones(300, 1200).map((p, i) => [`Lead ${i}`, p])]);
     expect(xlsx.length).toBeGreaterThan(2048);
     expectProblem(await upload(ctx.app, admin, xlsx, { filename: 'leads.xlsx' }), 413);
     expect(filesIn(small)).toEqual([]);

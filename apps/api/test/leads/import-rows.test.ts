@@ -70,7 +70,7 @@ describe('lead rows: columns found by header', () => {
   it('names both missing required columns in a 400 (FirstName and Phone), for an XLSX too', async () => {
     const admin = await createUser(ctx.app, 'admin');
     await createAgent(ctx.app, admin);
-    const xlsx = await xlsxOf([
+    const xlsx = xlsxOf([
       ['Email', 'Notes'],
       ['a@x.io', 'hi'],
     ]);
@@ -308,7 +308,7 @@ describe('lead rows: DEFAULT_PHONE_REGION', () => {
   it('reads XLSX phone numbers stored as numbers', async () => {
     const admin = await createUser(ctx.app, 'admin');
     await createAgent(ctx.app, admin);
-    const xlsx = await xlsxOf([
+    const xlsx = xlsxOf([
       ['FirstName', 'Phone'],
       ['Num', 2122000404],
     ]);

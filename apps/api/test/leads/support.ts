@@ -2,7 +2,6 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import ExcelJS from 'exceljs';
 import { leadScopes } from '../../src/infra/cache/versioned.js';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeEach, expect } from 'vitest';
@@ -48,13 +47,7 @@ export function csvOf(rows: string[][], eol = '\r\n'): string {
   return rows.map((r) => r.map(quote).join(',')).join(eol) + eol;
 }
 
-/** A one-sheet workbook holding the rows (strings as strings, numbers as numbers). */
-export async function xlsxOf(rows: (string | number | null)[][], sheetName = 'Leads'): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  const sheet = workbook.addWorksheet(sheetName);
-  for (const row of rows) sheet.addRow(row);
-  return Buffer.from(await workbook.xlsx.writeBuffer());
-}
+export { xlsxOf } from './xlsx-files.js';
 
 export interface UploadOptions {
   filename?: string;

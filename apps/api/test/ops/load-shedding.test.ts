@@ -21,7 +21,7 @@ describe('load shedding (MAX_EVENT_LOOP_DELAY_MS)', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 60_000);
 
   it('never sheds with MAX_EVENT_LOOP_DELAY_MS=0 (the suite’s setting)', async () => {
     const app = await createTestApp({ MAX_EVENT_LOOP_DELAY_MS: '0' });
@@ -32,5 +32,5 @@ describe('load shedding (MAX_EVENT_LOOP_DELAY_MS)', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 60_000);
 });

@@ -42,8 +42,12 @@ describe('server process (embedded database on disk)', () => {
 
   it('starts on a new DATA_DIR, becomes ready, and prints the one-time /setup?token= link', async () => {
     // 40 sign-ins of one account at once, all correct: each holds a failure point until it succeeds,
-    // so the per-account-and-address limit must be above the concurrency this test uses.
-    first = await startServer(dataDir, { RATE_LIMIT_AUTH_PER_MIN: '10000', LOGIN_MAX_FAILURES: '1000' });
+    // so the per-account-and-address and per-account limits must be above the concurrency this test uses.
+    first = await startServer(dataDir, {
+      RATE_LIMIT_AUTH_PER_MIN: '10000',
+      LOGIN_MAX_FAILURES: '1000',
+      LOGIN_ACCOUNT_MAX_FAILURES: '1000',
+    });
     const ms = await waitReady(first);
     console.log(`[timing] launch → /health/ready 200, first start on a new DATA_DIR: ${ms} ms`);
 

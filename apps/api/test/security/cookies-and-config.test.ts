@@ -2,30 +2,43 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { REFRESH_COOKIE } from '../../src/modules/auth/auth.routes.js';
-import { PASSWORD, uniqueEmail, useTestApp } from '../helper.js';
+import {
+  DEVICE_COOKIE,
+  HOST_DEVICE_COOKIE,
+  HOST_REFRESH_COOKIE,
+  REFRESH_COOKIE,
+} from '../../src/modules/auth/auth.routes.js';
+import { PASSWORD, refresh, register, uniqueEmail, useTestApp } from '../helper.js';
+import { expectProblem } from './support.js';
 
 const SEVEN_DAYS = 7 * 24 * 60 * 60;
 const pem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-function refreshCookie(res: LightMyRequestResponse) {
+type SetCookie = LightMyRequestResponse['cookies'][number] & { maxAge?: number };
+
+function cookieNamed(res: LightMyRequestResponse, name: string) {
   expect(res.statusCode, res.body).toBeLessThan(300);
-  const cookie = res.cookies.find((c) => c.name === REFRESH_COOKIE);
-  expect(cookie, 'refresh cookie').toBeDefined();
-  return cookie as {
-    value: string;
-    path?: string;
-    httpOnly?: boolean;
-    sameSite?: string;
-    secure?: boolean;
-    maxAge?: number;
-  };
+  const cookie = res.cookies.find((c) => c.name === name) as SetCookie | undefined;
+  expect(cookie, name).toBeDefined();
+  return cookie!;
 }
 
-function expectScoped(cookie: ReturnType<typeof refreshCookie>) {
-  expect(cookie.httpOnly).toBe(true);
-  expect(cookie.sameSite).toBe('Strict');
-  expect(cookie.path).toBe('/api/v1/auth');
+/** As served on plain-http localhost: unprefixed, scoped to the auth routes, not Secure. */
+function expectLocalRefresh(res: LightMyRequestResponse) {
+  const cookie = cookieNamed(res, REFRESH_COOKIE);
+  expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' });
+  expect(cookie.secure).toBeFalsy();
+  expect(res.cookies.find((c) => c.name === HOST_REFRESH_COOKIE)).toBeUndefined();
+  return cookie;
+}
+
+/** As served anywhere else: `__Host-`, Secure, Path=/, no Domain. */
+function expectHostRefresh(res: LightMyRequestResponse) {
+  const cookie = cookieNamed(res, HOST_REFRESH_COOKIE);
+  expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', secure: true });
+  expect(cookie.domain).toBeUndefined();
+  expect(res.cookies.find((c) => c.name === REFRESH_COOKIE && c.value !== '')).toBeUndefined();
+  return cookie;
 }
 
 describe('refresh cookie attributes', () => {
@@ -38,13 +51,11 @@ describe('refresh cookie attributes', () => {
       headers,
       payload: { email: uniqueEmail('cookie'), password: PASSWORD, name: 'Cookie' },
     });
-  const post = (url: string, value: string, headers: Record<string, string> = {}) =>
-    ctx.app.inject({ method: 'POST', url, headers, cookies: { [REFRESH_COOKIE]: value } });
+  const post = (url: string, cookies: Record<string, string>, headers: Record<string, string> = {}) =>
+    ctx.app.inject({ method: 'POST', url, headers, cookies });
 
-  it('on plain-http localhost: HttpOnly, SameSite=Strict, Path=/api/v1/auth, 7-day Max-Age, not Secure (register, login, refresh)', async () => {
-    const registered = refreshCookie(await signUp());
-    expectScoped(registered);
-    expect(registered.secure).toBeFalsy();
+  it('on plain-http localhost: crewdesk_refresh, HttpOnly, SameSite=Strict, Path=/api/v1/auth, 7-day Max-Age, not Secure (register, login, refresh)', async () => {
+    const registered = expectLocalRefresh(await signUp());
     expect(registered.maxAge).toBe(SEVEN_DAYS);
 
     const email = uniqueEmail('cookie');
@@ -53,39 +64,120 @@ describe('refresh cookie attributes', () => {
       url: '/api/v1/auth/register',
       payload: { email, password: PASSWORD, name: 'C' },
     });
-    const loggedIn = refreshCookie(
+    expectLocalRefresh(
       await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } }),
     );
-    expectScoped(loggedIn);
-    expect(loggedIn.secure).toBeFalsy();
 
-    const rotated = refreshCookie(await post('/api/v1/auth/refresh', registered.value));
-    expectScoped(rotated);
-    expect(rotated.secure).toBeFalsy();
+    const rotated = expectLocalRefresh(await post('/api/v1/auth/refresh', { [REFRESH_COOKIE]: registered.value }));
     expect(rotated.maxAge).toBeGreaterThan(SEVEN_DAYS - 60);
     expect(rotated.maxAge).toBeLessThanOrEqual(SEVEN_DAYS);
   });
 
-  it('on any other host: Secure as well (register, refresh, and the logout that clears it)', async () => {
+  it('on any other host: __Host-crewdesk_refresh, Secure, Path=/ (register, refresh, and the logout that clears it)', async () => {
     const host = { host: 'crewdesk.example.com' };
-    const registered = refreshCookie(await signUp(host));
-    expectScoped(registered);
-    expect(registered.secure).toBe(true);
+    const registered = expectHostRefresh(await signUp(host));
+    expect(registered.maxAge).toBe(SEVEN_DAYS);
 
-    const rotated = refreshCookie(await post('/api/v1/auth/refresh', registered.value, host));
-    expectScoped(rotated);
-    expect(rotated.secure).toBe(true);
+    const rotated = expectHostRefresh(
+      await post('/api/v1/auth/refresh', { [HOST_REFRESH_COOKIE]: registered.value }, host),
+    );
 
-    const cleared = await post('/api/v1/auth/logout', rotated.value, host);
+    const cleared = await post('/api/v1/auth/logout', { [HOST_REFRESH_COOKIE]: rotated.value }, host);
     expect(cleared.statusCode).toBe(204);
-    const gone = cleared.cookies.find((c) => c.name === REFRESH_COOKIE);
+    const gone = cleared.cookies.find((c) => c.name === HOST_REFRESH_COOKIE);
     expect(gone?.value).toBe('');
-    expect(gone).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite: 'Strict', secure: true });
+    expect(gone).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Strict', secure: true });
   });
 
-  it('a localhost-looking Host with a port stays non-Secure, a lookalike domain does not', async () => {
-    expect(refreshCookie(await signUp({ host: 'localhost:5173' })).secure).toBeFalsy();
-    expect(refreshCookie(await signUp({ host: 'localhost.evil.example.com' })).secure).toBe(true);
+  it('a localhost-looking Host with a port stays unprefixed and non-Secure, a lookalike domain does not', async () => {
+    expectLocalRefresh(await signUp({ host: 'localhost:5173' }));
+    expectHostRefresh(await signUp({ host: 'localhost.evil.example.com' }));
+  });
+
+  it('a device cookie comes with every sign-in: HttpOnly, SameSite=Strict, Path=/, __Host- and Secure except on plain-http localhost', async () => {
+    const local = cookieNamed(await signUp(), DEVICE_COOKIE);
+    expect(local).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(local.secure).toBeFalsy();
+    const remote = cookieNamed(await signUp({ host: 'crewdesk.example.com' }), HOST_DEVICE_COOKIE);
+    expect(remote).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', secure: true });
+    expect(remote.maxAge).toBeGreaterThan(SEVEN_DAYS);
+  });
+});
+
+describe('two refresh cookies are refused, never answered with one of them', () => {
+  const ctx = useTestApp();
+  const host = { host: 'crewdesk.example.com' };
+
+  const refreshWith = (cookie: string, headers: Record<string, string> = {}) =>
+    ctx.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { ...headers, cookie } });
+
+  function expectRefused(res: LightMyRequestResponse) {
+    expectProblem(res, 401);
+    expect(res.json().accessToken).toBeUndefined();
+    expect(res.cookies.filter((c) => c.value !== '')).toEqual([]);
+  }
+
+  it('a second crewdesk_refresh planted on a parent path (plain-http localhost)', async () => {
+    const victim = await register(ctx.app);
+    const attacker = await register(ctx.app);
+    expectRefused(
+      await refreshWith(`${REFRESH_COOKIE}=${victim.refreshCookie}; ${REFRESH_COOKIE}=${attacker.refreshCookie}`),
+    );
+    expectRefused(
+      await refreshWith(`${REFRESH_COOKIE}=${attacker.refreshCookie}; ${REFRESH_COOKIE}=${victim.refreshCookie}`),
+    );
+    // Neither session was touched: each still refreshes on its own.
+    expect((await refresh(ctx.app, victim.refreshCookie)).statusCode).toBe(200);
+    expect((await refresh(ctx.app, attacker.refreshCookie)).statusCode).toBe(200);
+  });
+
+  it('the __Host- cookie and an unprefixed one side by side (https host)', async () => {
+    const victim = cookieNamed(
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        headers: host,
+        payload: { email: uniqueEmail('dup'), password: PASSWORD, name: 'Victim' },
+      }),
+      HOST_REFRESH_COOKIE,
+    ).value;
+    const attacker = await register(ctx.app);
+    const res = await refreshWith(
+      `${REFRESH_COOKIE}=${attacker.refreshCookie}; ${HOST_REFRESH_COOKIE}=${victim}`,
+      host,
+    );
+    expectRefused(res);
+    // Both names are cleared, each with the attributes it was set with.
+    expect(res.cookies.find((c) => c.name === HOST_REFRESH_COOKIE)).toMatchObject({
+      value: '',
+      path: '/',
+      secure: true,
+    });
+    expect(res.cookies.find((c) => c.name === REFRESH_COOKIE)).toMatchObject({ value: '', path: '/api/v1/auth' });
+  });
+
+  it('an https origin does not take the unprefixed name, which anyone on a sibling subdomain or plain http could plant', async () => {
+    const attacker = await register(ctx.app);
+    expectRefused(await refreshWith(`${REFRESH_COOKIE}=${attacker.refreshCookie}`, host));
+  });
+
+  it('signing in on an https origin clears the unprefixed cookie an earlier release left there', async () => {
+    const email = uniqueEmail('legacy');
+    await ctx.app.usersService.createAccount({ email, name: 'Legacy', password: PASSWORD, role: 'member' });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { ...host, cookie: `${REFRESH_COOKIE}=0190a000-0000-7000-8000-000000000001.${'A'.repeat(43)}` },
+      payload: { email, password: PASSWORD },
+    });
+    expectHostRefresh(res);
+    expect(res.cookies.find((c) => c.name === REFRESH_COOKIE)).toMatchObject({ value: '', path: '/api/v1/auth' });
+  });
+
+  it('one cookie of the right name still refreshes (control)', async () => {
+    const user = await register(ctx.app);
+    const res = await refreshWith(`other=1; ${REFRESH_COOKIE}=${user.refreshCookie}; theme=dark`);
+    expect(res.statusCode, res.body).toBe(200);
   });
 });
 
@@ -98,7 +190,7 @@ describe('production mode', () => {
     CORS_ORIGINS: 'https://app.example.com',
   });
 
-  it('sends HSTS and a Secure refresh cookie even on localhost', async () => {
+  it('sends HSTS and a __Host- Secure refresh cookie even on localhost', async () => {
     const res = await ctx.app.inject({
       method: 'POST',
       url: '/api/v1/auth/register',
@@ -106,9 +198,7 @@ describe('production mode', () => {
     });
     expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
     expect(res.headers['strict-transport-security']).toMatch(/includeSubDomains/i);
-    const cookie = refreshCookie(res);
-    expectScoped(cookie);
-    expect(cookie.secure).toBe(true);
+    expectHostRefresh(res);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { DEVICE_COOKIE } from '../../src/modules/auth/auth.routes.js';
 import { PASSWORD, createUser, uniqueEmail, useTestApp } from '../helper.js';
 import { expectProblem } from './support.js';
 
@@ -11,6 +12,8 @@ function attempt(app: FastifyInstance, email: string, password: string, remoteAd
     remoteAddress,
   });
 }
+
+const fifteenMinutes = 15 * 60;
 
 function expectRetryAfter(res: LightMyRequestResponse, maxSeconds: number) {
   const retryAfter = Number(res.headers['retry-after']);
@@ -53,7 +56,6 @@ describe('sign-in answers reveal nothing', () => {
 
 describe('failed sign-in limit (LOGIN_MAX_FAILURES=3)', () => {
   const ctx = useTestApp({ LOGIN_MAX_FAILURES: '3' });
-  const fifteenMinutes = 15 * 60;
 
   it('after 3 failures from one address for one account, the next attempt (even with the right password) gets 429 + Retry-After', async () => {
     const user = await createUser(ctx.app, 'member');
@@ -136,6 +138,49 @@ describe('failed sign-in limit (LOGIN_MAX_FAILURES=3)', () => {
   });
 });
 
+describe('password change counts against the sign-in limits (LOGIN_MAX_FAILURES=3)', () => {
+  const ctx = useTestApp({ LOGIN_MAX_FAILURES: '3' });
+  const newPassword = 'a brand new passphrase 42';
+
+  const change = (auth: { authorization: string }, currentPassword: string, address: string, device?: string) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/password',
+      headers: auth,
+      payload: { currentPassword, newPassword },
+      remoteAddress: address,
+      cookies: device ? { [DEVICE_COOKIE]: device } : {},
+    });
+
+  it('after 3 wrong current passwords, POST /api/v1/me/password answers 429 + Retry-After even with the right one, and the password stays', async () => {
+    const user = await createUser(ctx.app, 'member'); // a stolen access token, used from the thief's address
+    const address = '203.0.113.120';
+    for (let i = 0; i < 3; i++) expectProblem(await change(user.auth, 'wrong password', address), 400);
+    const blocked = await change(user.auth, PASSWORD, address);
+    expectProblem(blocked, 429);
+    expectRetryAfter(blocked, fifteenMinutes);
+    // One count: signing in to the account from there waits too.
+    expectProblem(await attempt(ctx.app, user.email, PASSWORD, address), 429);
+    // Nothing changed: the old password still signs in from elsewhere.
+    expect((await attempt(ctx.app, user.email, PASSWORD, '198.51.100.120')).statusCode).toBe(200);
+    expectProblem(await attempt(ctx.app, user.email, newPassword, '198.51.100.121'), 401);
+  });
+
+  it('the owner’s browser, with its device cookie, still changes the password while a thief on the same network is locked out', async () => {
+    const email = uniqueEmail('owner');
+    await ctx.app.usersService.createAccount({ email, name: 'Owner', password: PASSWORD, role: 'member' });
+    const office = '192.0.2.120';
+    const signedIn = await attempt(ctx.app, email, PASSWORD, office);
+    expect(signedIn.statusCode, signedIn.body).toBe(200);
+    const device = signedIn.cookies.find((c) => c.name === DEVICE_COOKIE)!.value;
+    const auth = { authorization: `Bearer ${signedIn.json().accessToken}` };
+    for (let i = 0; i < 3; i++) expectProblem(await change(auth, 'wrong password', office), 400);
+    expectProblem(await change(auth, PASSWORD, office), 429);
+    const res = await change(auth, PASSWORD, office, device);
+    expect(res.statusCode, res.body).toBe(204);
+  });
+});
+
 describe('per-address rate limit on auth routes (RATE_LIMIT_AUTH_PER_MIN=5)', () => {
   const ctx = useTestApp({ RATE_LIMIT_AUTH_PER_MIN: '5' });
 
@@ -185,5 +230,81 @@ describe('per-address rate limit on auth routes (RATE_LIMIT_AUTH_PER_MIN=5)', ()
     expectProblem(limited, 429);
     expectRetryAfter(limited, 60);
     expect(limited.headers['ratelimit-limit']).toBe('5');
+  });
+});
+
+describe('guessing one account from many addresses (defaults: LOGIN_MAX_FAILURES=10, LOGIN_ACCOUNT_MAX_FAILURES=20)', () => {
+  const ctx = useTestApp();
+
+  /** A sign-in from `address`, with the browser's device cookie when it has one. */
+  function signIn(email: string, password: string, address: string, device?: string) {
+    return ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password },
+      remoteAddress: address,
+      cookies: device ? { [DEVICE_COOKIE]: device } : {},
+    });
+  }
+  const deviceCookieOf = (res: LightMyRequestResponse) => {
+    expect(res.statusCode, res.body).toBe(200);
+    return res.cookies.find((c) => c.name === DEVICE_COOKIE)!.value;
+  };
+  /** 180 wrong passwords, 9 from each of 20 addresses (under the per-address limits), in order. */
+  async function attack(email: string, device?: string) {
+    const answers: LightMyRequestResponse[] = [];
+    for (let i = 0; i < 180; i++)
+      answers.push(await signIn(email, 'wrong password', `198.51.100.${(i % 20) + 1}`, device));
+    return answers;
+  }
+
+  it('180 guesses from 20 addresses are mostly refused with 429 + Retry-After before the password is checked; the owner’s browser with its device cookie still signs in, a browser without one waits too', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const ownerAddress = '192.0.2.50';
+    const ownerDevice = deviceCookieOf(await signIn(user.email, PASSWORD, ownerAddress));
+    // The attacker's own account gives it a device cookie, which says nothing about this account.
+    const attacker = await createUser(ctx.app, 'member');
+    const attackerDevice = deviceCookieOf(await signIn(attacker.email, PASSWORD, '198.51.100.1'));
+
+    const checks = vi.spyOn(ctx.app.usersService, 'checkCredentials');
+    let answers: LightMyRequestResponse[];
+    try {
+      answers = await attack(user.email, attackerDevice);
+      const refused = answers.filter((r) => r.statusCode === 429);
+      const checked = answers.filter((r) => r.statusCode === 401);
+      expect(refused.length + checked.length).toBe(180);
+      expect(refused.length).toBeGreaterThanOrEqual(150);
+      for (const res of refused) {
+        expectProblem(res, 429);
+        expectRetryAfter(res, fifteenMinutes);
+      }
+      // Refused attempts never reached the password check.
+      expect(checks).toHaveBeenCalledTimes(checked.length);
+    } finally {
+      checks.mockRestore();
+    }
+
+    // Without the device cookie, even the owner with the right password waits its turn.
+    const elsewhere = await signIn(user.email, PASSWORD, '192.0.2.51');
+    expectProblem(elsewhere, 429);
+    expectRetryAfter(elsewhere, fifteenMinutes);
+    // The browser that signed in before is not slowed by someone else's attack.
+    const owner = await signIn(user.email, PASSWORD, ownerAddress, ownerDevice);
+    expect(owner.statusCode, owner.body).toBe(200);
+    expect(typeof owner.json().accessToken).toBe('string');
+  }, 90_000);
+
+  it('a device cookie that fails LOGIN_MAX_FAILURES times is itself locked out, and its failures do not slow the account for others', async () => {
+    const user = await createUser(ctx.app, 'member');
+    const stolen = deviceCookieOf(await signIn(user.email, PASSWORD, '192.0.2.60'));
+    for (let i = 0; i < 10; i++) {
+      expectProblem(await signIn(user.email, 'wrong password', `198.51.100.${i + 30}`, stolen), 401);
+    }
+    const locked = await signIn(user.email, PASSWORD, '198.51.100.50', stolen);
+    expectProblem(locked, 429);
+    expectRetryAfter(locked, fifteenMinutes);
+
+    const fresh = await signIn(user.email, PASSWORD, '192.0.2.61');
+    expect(fresh.statusCode, fresh.body).toBe(200);
   });
 });

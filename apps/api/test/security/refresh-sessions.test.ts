@@ -72,6 +72,49 @@ describe('refresh token rotation', () => {
     expectProblem(await me(ctx.app, second.accessToken), 401);
   });
 
+  it.each([0, 1, 3])(
+    'any token the session ever issued ends it when presented again: the token issued at rotation %i of 5',
+    async (which) => {
+      const user = await register(ctx.app);
+      const sid = sessionIdOfCookie(user.refreshCookie);
+      const issued = [user.refreshCookie];
+      const accessTokens = [user.accessToken];
+      for (let i = 0; i < 5; i++) {
+        const next = await refreshed(issued.at(-1)!);
+        issued.push(next.cookie!);
+        accessTokens.push(next.accessToken);
+      }
+      await ageLastRotation(ctx.app, sid, 11);
+
+      const replay = await refresh(ctx.app, issued[which]!);
+      expect(expectProblem(replay, 401).title).toBe('Unauthorized');
+      expect(replay.json().detail).toMatch(/already used/);
+      expect((await sessionRow(ctx.app, sid))?.revokedAt).toBeInstanceOf(Date);
+      expectProblem(await refresh(ctx.app, issued.at(-1)!), 401);
+      for (const token of accessTokens) expectProblem(await me(ctx.app, token), 401);
+    },
+  );
+
+  it.each([0, 3])(
+    'a secret the session never issued, naming it (after %i rotations), is refused with 401 and the session lives on',
+    async (rotations) => {
+      const user = await register(ctx.app);
+      const sid = sessionIdOfCookie(user.refreshCookie);
+      let current = user.refreshCookie;
+      for (let i = 0; i < rotations; i++) current = (await refreshed(current)).cookie!;
+      await ageLastRotation(ctx.app, sid, 11);
+
+      const forged = `${sid}.${randomBytes(32).toString('base64url')}`;
+      const res = await refresh(ctx.app, forged);
+      expectProblem(res, 401);
+      expect(res.json().detail).toMatch(/not valid/);
+      expect(res.json().accessToken).toBeUndefined();
+      expect((await sessionRow(ctx.app, sid))?.revokedAt).toBeNull();
+      expect((await me(ctx.app, user.accessToken)).statusCode).toBe(200);
+      await refreshed(current);
+    },
+  );
+
   it('a rotated token replayed within the grace window gets an access token but no new cookie, and the session lives on', async () => {
     const user = await register(ctx.app);
     const next = await refreshed(user.refreshCookie);
@@ -152,7 +195,7 @@ describe('refresh token rotation', () => {
       url: '/api/v1/auth/logout',
       cookies: { [REFRESH_COOKIE]: forged },
     });
-    expect(res.statusCode).toBe(204);
+    expectProblem(res, 401);
     expect((await me(ctx.app, victim.accessToken)).statusCode).toBe(200);
     await refreshed(victim.refreshCookie);
   });

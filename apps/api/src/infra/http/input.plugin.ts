@@ -30,9 +30,11 @@ function nulPaths(value: unknown, path: string[], out: FieldError[], depth = 0):
 export default fp(
   async (app) => {
     app.addHook('preValidation', async (request: FastifyRequest) => {
+      // Only what the route reads: a query string a route declares no schema for never reaches SQL.
+      const schema = (request.routeOptions.schema ?? {}) as { params?: unknown; querystring?: unknown };
       const errors = [
-        ...nulPaths(request.params, [], []),
-        ...nulPaths(request.query, [], []),
+        ...(schema.params ? nulPaths(request.params, [], []) : []),
+        ...(schema.querystring ? nulPaths(request.query, [], []) : []),
         ...nulPaths(request.body, [], []),
       ].map((e) => ({ ...e, path: e.path || 'body' }));
       if (errors.length) throw new AppError('validation', 'The request contains a NUL character', { errors });

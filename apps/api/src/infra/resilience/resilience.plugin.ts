@@ -13,7 +13,7 @@ declare module 'fastify' {
 
 const STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** Probes and scrapes are answered even under pressure: they are how the pressure is seen. */
-const OPS_PATHS = /^\/(health|metrics)(\/|\?|$)/;
+const OPS_PATHS = /^\/(health|metrics|livez|readyz|healthz)(\/|\?|$)/;
 const RETRY_AFTER_SECONDS = 5;
 
 /**

@@ -4,10 +4,11 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest, onRequestAsyncHoo
 import type { Role } from '@crewdesk/contracts';
 import type { Actor } from '../../shared/access.js';
 import { AppError } from '../../shared/errors.js';
+import { InvalidTokenLimiter } from './invalid-token-limiter.js';
 import { loadPrivateKeyPem, signingKeys } from './keys.js';
 import { SessionGuard } from './session-guard.js';
 import { createSessionsRepository } from './sessions.repository.js';
-import { AccessTokens } from './tokens.js';
+import { AccessTokens, InvalidAccessToken } from './tokens.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,6 +16,11 @@ declare module 'fastify' {
     tokens: AccessTokens;
     /** Whether a session is live, and ending sessions everywhere at once. */
     sessionGuard: SessionGuard;
+    /**
+     * The actor a request's bearer token names (null without an Authorization header); 401 for an
+     * invalid token, 429 once its address has sent too many. The session may have ended since.
+     */
+    bearerActor: (request: FastifyRequest) => Promise<Actor | null>;
     /** onRequest: a valid access token of a live session, or 401. */
     authenticate: onRequestAsyncHookHandler;
     /** onRequest: the authenticated actor has one of these roles, or 403. */
@@ -47,21 +53,50 @@ export default fp(
       app.log,
     );
 
+    const invalidTokens = new InvalidTokenLimiter(config.bearerMaxFailures, app.redis);
+    const signIn = () =>
+      new AppError('unauthorized', 'Sign in to continue (send Authorization: Bearer <access token>)');
+
     await app.register(cookie);
     app.decorate('tokens', tokens);
     app.decorate('sessionGuard', guard);
     app.decorateRequest('actor', null);
 
-    app.decorate('authenticate', async function authenticate(request: FastifyRequest, _reply: FastifyReply) {
+    app.decorate('bearerActor', async function bearerActor(request: FastifyRequest): Promise<Actor | null> {
+      if (request.headers.authorization === undefined) return null;
       const token = bearerToken(request);
-      if (!token) throw new AppError('unauthorized', 'Sign in to continue (send Authorization: Bearer <access token>)');
-      const actor = await tokens.verify(token);
+      // Tokens this process has verified skip the count: the hot path stays one cache lookup.
+      const known = token ? tokens.known(token) : null;
+      if (known) return known;
+      await invalidTokens.assertAllowed(request.ip);
+      if (!token) {
+        await invalidTokens.recordFailure(request.ip);
+        throw signIn();
+      }
+      try {
+        return await tokens.verify(token);
+      } catch (err) {
+        if (err instanceof InvalidAccessToken && !err.expired) await invalidTokens.recordFailure(request.ip);
+        throw err;
+      }
+    });
+
+    app.decorate('authenticate', async function authenticate(request: FastifyRequest, _reply: FastifyReply) {
+      const actor = await app.bearerActor(request);
+      if (!actor) throw signIn();
       if (!(await guard.isLive(actor.sessionId)))
         throw new AppError('unauthorized', 'Your session has ended; sign in again');
       const clientId = request.headers['x-client-id'];
       request.actor = { ...actor, source: typeof clientId === 'string' && CLIENT_ID.test(clientId) ? clientId : null };
       // The request's logger is also its reply's: the access log line carries the user too.
       (request.log as FastifyBaseLogger & { setBindings(bindings: object): void }).setBindings({ userId: actor.id });
+    });
+
+    // What a signed-in request gets back is that user's alone: no cache along the way may keep it.
+    app.addHook('onSend', async (request, reply) => {
+      if ((request.actor || request.headers.authorization !== undefined) && !reply.hasHeader('cache-control')) {
+        reply.header('cache-control', 'no-store');
+      }
     });
 
     app.decorate(

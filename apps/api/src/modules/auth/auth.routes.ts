@@ -12,24 +12,33 @@ import {
   sessionList,
   setupBody,
   setupStatus,
+  type User,
 } from '@crewdesk/contracts';
 import { AppError } from '../../shared/errors.js';
 import { json, noContent } from '../../shared/openapi.js';
-import { actorOf, bearerToken } from './auth-core.plugin.js';
+import { actorOf } from './auth-core.plugin.js';
+import { AuthCookies } from './auth-cookies.js';
 import type { AuthService, ClientMeta, IssuedSession } from './auth.service.js';
+import { refuseCrossSite } from './cross-site.js';
 
-export const REFRESH_COOKIE = 'crewdesk_refresh';
-export const REFRESH_COOKIE_PATH = '/api/v1/auth';
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-const meta = (request: FastifyRequest): ClientMeta => ({
-  ip: request.ip,
-  userAgent: request.headers['user-agent'] ?? null,
-});
+export {
+  DEVICE_COOKIE,
+  HOST_DEVICE_COOKIE,
+  HOST_REFRESH_COOKIE,
+  REFRESH_COOKIE,
+  REFRESH_COOKIE_PATH,
+} from './auth-cookies.js';
 
 export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (app, { service }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { production, rateLimit } = app.config;
+  const { production, rateLimit, corsOrigins } = app.config;
+  const cookies = new AuthCookies(production);
+  const sameSiteOnly = refuseCrossSite(corsOrigins);
+  const meta = (request: FastifyRequest): ClientMeta => ({
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? null,
+    deviceCookie: cookies.readDevice(request),
+  });
   const authLimit = {
     rateLimit: {
       max: rateLimit.authPerMinute,
@@ -38,28 +47,21 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
     },
   };
 
-  /** Secure everywhere except plain-http localhost, where browsers would drop a Secure cookie. */
-  const secureCookie = (request: FastifyRequest) =>
-    production || request.protocol === 'https' || !LOCAL_HOSTS.has(request.hostname);
+  function setSessionCookies(request: FastifyRequest, reply: FastifyReply, issued: IssuedSession) {
+    if (issued.refresh) cookies.setRefresh(request, reply, issued.refresh.token, issued.refresh.maxAgeSeconds);
+    if (issued.device) cookies.setDevice(request, reply, issued.device.value, issued.device.maxAgeSeconds);
+  }
+  /** The cookies go to the browser; the body carries only what JavaScript may see. */
+  function signedIn(request: FastifyRequest, reply: FastifyReply, issued: IssuedSession & { user: User }) {
+    setSessionCookies(request, reply, issued);
+    return { user: issued.user, accessToken: issued.accessToken, expiresIn: issued.expiresIn };
+  }
+  const clearRefreshCookie = (request: FastifyRequest, reply: FastifyReply) => cookies.clearRefresh(request, reply);
 
-  function setRefreshCookie(request: FastifyRequest, reply: FastifyReply, issued: IssuedSession) {
-    if (!issued.refresh) return;
-    reply.setCookie(REFRESH_COOKIE, issued.refresh.token, {
-      path: REFRESH_COOKIE_PATH,
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: secureCookie(request),
-      maxAge: issued.refresh.maxAgeSeconds,
-    });
-  }
-  function clearRefreshCookie(request: FastifyRequest, reply: FastifyReply) {
-    reply.clearCookie(REFRESH_COOKIE, {
-      path: REFRESH_COOKIE_PATH,
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: secureCookie(request),
-    });
-  }
+  // Sign-in answers, tokens and sessions are for this client only; the JWKS says otherwise itself.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
   const errors = { 400: problem, 401: problem, 403: problem, 409: problem, 429: problem };
   const tags = ['auth'];
 
@@ -120,8 +122,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       },
     },
     async (request, reply) => {
-      const { refresh, ...result } = await service.register(request.body, meta(request));
-      setRefreshCookie(request, reply, { ...result, refresh });
+      const result = signedIn(request, reply, await service.register(request.body, meta(request)));
       return reply.code(201).send(result);
     },
   );
@@ -143,9 +144,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       },
     },
     async (request, reply) => {
-      const { refresh, ...result } = await service.login(request.body, meta(request));
-      setRefreshCookie(request, reply, { ...result, refresh });
-      return result;
+      return signedIn(request, reply, await service.login(request.body, meta(request)));
     },
   );
 
@@ -165,8 +164,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       },
     },
     async (request, reply) => {
-      const { refresh, ...result } = await service.setup(request.body, meta(request));
-      setRefreshCookie(request, reply, { ...result, refresh });
+      const result = signedIn(request, reply, await service.setup(request.body, meta(request)));
       return reply.code(201).send(result);
     },
   );
@@ -174,21 +172,31 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
   r.post(
     '/api/v1/auth/refresh',
     {
+      onRequest: sameSiteOnly,
       schema: {
         tags,
         operationId: 'refreshSession',
         security: [{ refreshCookie: [] }],
         summary: 'Trade the refresh cookie for a new access token (the cookie rotates)',
         description:
-          'Sends no body: the browser sends the refresh cookie. Every use rotates it (a new Set-Cookie); presenting an already rotated token ' +
-          'after the grace window ends its whole session. A missing, expired or revoked cookie answers 401 and clears the cookie.',
-        response: { 200: json(refreshResponse, 'A new access token; the rotated refresh cookie is set'), 401: problem },
+          'Sends no body: the browser sends the refresh cookie. Every use rotates it (a new Set-Cookie); presenting any earlier ' +
+          'token of the session ends the whole session, while a secret that was never issued is refused without ending it. ' +
+          'A missing, expired or revoked cookie answers 401 and clears the cookie; two refresh cookies, or a cross-site request, 401 or 403.',
+        response: {
+          200: json(refreshResponse, 'A new access token; the rotated refresh cookie is set'),
+          401: problem,
+          403: problem,
+        },
       },
     },
     async (request, reply) => {
       try {
-        const issued = await service.refresh(request.cookies[REFRESH_COOKIE]);
-        setRefreshCookie(request, reply, issued);
+        const presented = cookies.readRefresh(request);
+        if (presented.kind === 'several') {
+          throw new AppError('unauthorized', 'More than one refresh cookie was sent; sign in again');
+        }
+        const issued = await service.refresh(presented.kind === 'one' ? presented.token : undefined);
+        setSessionCookies(request, reply, issued);
         return { accessToken: issued.accessToken, expiresIn: issued.expiresIn };
       } catch (err) {
         // Only a dead session loses its cookie; a passing server error must not sign anyone out.
@@ -201,6 +209,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
   r.post(
     '/api/v1/auth/logout',
     {
+      onRequest: sameSiteOnly,
       schema: {
         tags,
         operationId: 'logout',
@@ -209,15 +218,27 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         summary: 'End this session (refresh cookie or bearer token)',
         description:
           'Ends the session the refresh cookie or the bearer token belongs to, at once on every replica, and clears the cookie. ' +
-          'Always 204, whether or not a session was found.',
-        response: { 204: noContent('Signed out; the refresh cookie is cleared'), 429: problem },
+          '401 when neither names a live session (nothing was ended); 403 for a cross-site request.',
+        response: {
+          204: noContent('Signed out; the refresh cookie is cleared'),
+          401: problem,
+          403: problem,
+          429: problem,
+        },
       },
     },
     async (request, reply) => {
-      const token = bearerToken(request);
-      const actor = token ? await app.tokens.verify(token).catch(() => null) : null;
-      await service.logout(request.cookies[REFRESH_COOKIE], actor);
+      // An invalid or expired access token proves nothing (the cookie still may); only a rate limit stops here.
+      const actor = await app.bearerActor(request).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'rate_limited') throw err;
+        return null;
+      });
+      const presented = cookies.readRefresh(request);
+      // Two refresh cookies prove nothing; the bearer token still can.
+      const ended = await service.logout(presented.kind === 'one' ? presented.token : undefined, actor);
       clearRefreshCookie(request, reply);
+      // Saying "signed out" when nothing ended would hide a session that is still live.
+      if (ended === 0) throw new AppError('unauthorized', 'No live session was named, so none was ended');
       return reply.code(204).send(null);
     },
   );
@@ -259,7 +280,8 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
       },
     },
     async (request, reply) => {
-      await service.changePassword(actorOf(request), request.body.currentPassword, request.body.newPassword);
+      const { currentPassword, newPassword } = request.body;
+      await service.changePassword(actorOf(request), currentPassword, newPassword, meta(request));
       return reply.code(204).send(null);
     },
   );

@@ -4,11 +4,13 @@ import type { Actor } from '../../shared/access.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
 import { iso } from '../../shared/time.js';
 import type { UsersService } from '../users/index.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { DeviceCookies } from './device-cookies.js';
+import type { LoginLimiter, PasswordAttempt } from './login-limiter.js';
+import type { RefreshTokens } from './refresh-tokens.js';
 import type { SessionGuard } from './session-guard.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import type { SetupTokens } from './setup-tokens.js';
-import { hashToken, newRefreshToken, sessionIdOf, type AccessTokens } from './tokens.js';
+import { hashToken, type AccessTokens } from './tokens.js';
 
 /** Concurrent refreshes of one token (several tabs, a flaky network) within this window are not theft. */
 export const REFRESH_GRACE_SECONDS = 10;
@@ -16,6 +18,8 @@ export const REFRESH_GRACE_SECONDS = 10;
 export interface ClientMeta {
   ip: string;
   userAgent: string | null;
+  /** The device cookie the browser sent, as it sent it. */
+  deviceCookie: string | null;
 }
 
 export interface IssuedSession {
@@ -23,6 +27,8 @@ export interface IssuedSession {
   expiresIn: number;
   /** Present when the browser must store a new refresh cookie. */
   refresh?: { token: string; maxAgeSeconds: number };
+  /** Present when the browser proved an account's password: its device cookie for that account. */
+  device?: { value: string; maxAgeSeconds: number };
 }
 
 export interface AuthServiceDeps {
@@ -30,7 +36,9 @@ export interface AuthServiceDeps {
   sessions: SessionsRepository;
   guard: SessionGuard;
   tokens: AccessTokens;
+  refreshTokens: RefreshTokens;
   limiter: LoginLimiter;
+  devices: DeviceCookies;
   setupTokens: SetupTokens;
   refreshTtlSeconds: number;
   allowRegistration: boolean;
@@ -44,7 +52,7 @@ export class AuthService {
 
   private async startSession(user: User, meta: ClientMeta): Promise<IssuedSession> {
     const id = uuidv7();
-    const { token, hash } = newRefreshToken(id);
+    const { token, hash } = this.deps.refreshTokens.first(id);
     await this.deps.sessions.create({
       id,
       userId: user.id,
@@ -57,7 +65,27 @@ export class AuthService {
       accessToken: await this.deps.tokens.sign(user, id),
       expiresIn: this.deps.tokens.ttlSeconds,
       refresh: { token, maxAgeSeconds: this.deps.refreshTtlSeconds },
+      // Whoever signs in here proved the password: this browser is one the account knows.
+      device: this.deps.devices.issue(user.email),
     };
+  }
+
+  private attempt(email: string, meta: ClientMeta): PasswordAttempt {
+    return { email, ip: meta.ip, device: this.deps.devices.recognise(meta.deviceCookie, email) };
+  }
+
+  /**
+   * The session a refresh cookie proves its holder has: any token that session ever issued (a
+   * replayed one too, since ending the session shuts out a thief as well). A guessed token proves
+   * nothing, whichever session it names.
+   */
+  private async provesSession(refreshToken: string | undefined): Promise<string | null> {
+    const id = refreshToken ? this.deps.refreshTokens.sessionIdOf(refreshToken) : null;
+    if (!refreshToken || !id) return null;
+    const found = await this.deps.sessions.findWithAge(id);
+    if (!found) return null;
+    const { tokenHash, generation } = found.session;
+    return this.deps.refreshTokens.rotationsBehind(refreshToken, tokenHash, generation) === null ? null : id;
   }
 
   async register(body: RegisterBody, meta: ClientMeta) {
@@ -68,19 +96,20 @@ export class AuthService {
 
   /** The same answer, after the same argon2 work, whether the email is unknown or the password wrong. */
   async login(body: LoginBody, meta: ClientMeta) {
-    await this.deps.limiter.assertAllowed(body.email, meta.ip);
+    const attempt = this.attempt(body.email, meta);
+    await this.deps.limiter.assertAllowed(attempt);
     const user = await this.deps.users.checkCredentials(body.email, body.password);
     if (!user?.active) throw invalidCredentials();
-    await this.deps.limiter.recordSuccess(body.email, meta.ip);
+    await this.deps.limiter.recordSuccess(attempt);
     return { user, ...(await this.startSession(user, meta)) };
   }
 
   async refresh(refreshToken: string | undefined): Promise<IssuedSession> {
-    const sessionId = refreshToken ? sessionIdOf(refreshToken) : null;
+    const { refreshTokens, sessions } = this.deps;
+    const sessionId = refreshToken ? refreshTokens.sessionIdOf(refreshToken) : null;
     if (!refreshToken || !sessionId) throw new AppError('unauthorized', 'No refresh session; sign in');
-    const presented = hashToken(refreshToken);
-    const next = newRefreshToken(sessionId);
-    const rotated = await this.deps.sessions.rotate(sessionId, presented, next.hash);
+    const next = refreshTokens.next(refreshToken);
+    const rotated = await sessions.rotate(sessionId, hashToken(refreshToken), next.hash);
     if (rotated) {
       const user = await this.deps.users.findById(rotated.userId);
       if (!user?.active) throw sessionEnded();
@@ -92,39 +121,41 @@ export class AuthService {
       };
     }
 
-    const found = await this.deps.sessions.findWithAge(sessionId);
+    const found = await sessions.findWithAge(sessionId);
     if (!found || found.session.revokedAt || found.expired) throw sessionEnded();
     const { session, rotatedSecondsAgo } = found;
-    if (
-      session.previousTokenHash === presented &&
-      rotatedSecondsAgo !== null &&
-      rotatedSecondsAgo <= REFRESH_GRACE_SECONDS
-    ) {
+    const behind = refreshTokens.rotationsBehind(refreshToken, session.tokenHash, session.generation);
+    // Never issued by this session: a guess (or a forgery) naming it, which must not be able to end it.
+    if (behind === null || behind === 0) throw new AppError('unauthorized', 'This refresh token is not valid; sign in');
+    if (behind === 1 && rotatedSecondsAgo !== null && rotatedSecondsAgo <= REFRESH_GRACE_SECONDS) {
       // Lost a race with a sibling request that already rotated this token: hand out an access
       // token but no cookie, so the browser keeps the winner's refresh token.
       const user = await this.deps.users.findById(session.userId);
       if (!user?.active) throw sessionEnded();
       return { accessToken: await this.deps.tokens.sign(user, sessionId), expiresIn: this.deps.tokens.ttlSeconds };
     }
-    // A token of this family that is no longer current: someone replayed it. End the whole family.
-    const revoked = await this.deps.sessions.revoke(sessionId);
+    // A token this session issued earlier, presented again: someone replayed it. End the whole family.
+    const revoked = await sessions.revoke(sessionId);
     await this.deps.guard.announce(revoked);
     throw new AppError('unauthorized', 'This refresh token was already used; the session has been ended for safety');
   }
 
-  /** Ends every session the caller proves it holds: the bearer token's, and the cookie's when its hash matches. */
-  async logout(refreshToken: string | undefined, actor: Actor | null) {
+  /**
+   * Ends every session the caller proves it holds: the bearer token's, and the cookie's when it is
+   * a token that session issued. Returns how many ended (0: nothing was live, or nothing was proved).
+   */
+  async logout(refreshToken: string | undefined, actor: Actor | null): Promise<number> {
     const ended = new Set<string>();
     if (actor) ended.add(actor.sessionId);
-    const cookieSession = refreshToken ? sessionIdOf(refreshToken) : null;
-    if (refreshToken && cookieSession && !ended.has(cookieSession)) {
-      // A forged cookie naming someone else's session id does not end it.
-      const found = await this.deps.sessions.findWithAge(cookieSession);
-      const hash = hashToken(refreshToken);
-      if (found && (found.session.tokenHash === hash || found.session.previousTokenHash === hash))
-        ended.add(cookieSession);
+    const cookieSession = await this.provesSession(refreshToken);
+    if (cookieSession) ended.add(cookieSession);
+    let count = 0;
+    for (const id of ended) {
+      const revoked = await this.deps.sessions.revoke(id);
+      await this.deps.guard.announce(revoked);
+      count += revoked.length;
     }
-    for (const id of ended) await this.deps.guard.announce(await this.deps.sessions.revoke(id));
+    return count;
   }
 
   async logoutAll(actor: Actor) {
@@ -150,11 +181,20 @@ export class AuthService {
     return { setupRequired: this.deps.setupTokens.pending, registrationOpen: this.deps.allowRegistration };
   }
 
-  /** Anyone holding the old password's sessions is signed out; this device stays signed in. */
-  async changePassword(actor: Actor, currentPassword: string, newPassword: string) {
+  /**
+   * Anyone holding the old password's sessions is signed out; this device stays signed in. A wrong
+   * current password counts against the sign-in limits: a stolen access token must not be a way to
+   * guess the password (and keep the account).
+   */
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string, meta: ClientMeta) {
+    const user = await this.deps.users.findById(actor.id);
+    if (!user) throw notFound('User');
+    const attempt = this.attempt(user.email, meta);
+    await this.deps.limiter.assertAllowed(attempt);
     if (!(await this.deps.users.checkPassword(actor.id, currentPassword))) {
       throw fieldError('currentPassword', 'The current password is not correct');
     }
+    await this.deps.limiter.recordSuccess(attempt);
     if (currentPassword === newPassword)
       throw fieldError('newPassword', 'Choose a password different from the current one');
     await this.deps.users.setPassword(actor.id, newPassword, actor.sessionId);

@@ -1,7 +1,10 @@
 import fp from 'fastify-plugin';
+import { DeviceCookies } from './device-cookies.js';
+import { deriveSecret } from './keys.js';
 import { LoginLimiter } from './login-limiter.js';
 import { AuthService } from './auth.service.js';
 import { authRoutes } from './auth.routes.js';
+import { RefreshTokens } from './refresh-tokens.js';
 import { createSessionsRepository } from './sessions.repository.js';
 import { SetupTokens } from './setup-tokens.js';
 
@@ -29,7 +32,12 @@ export default fp<{ routes: boolean }>(
       sessions: createSessionsRepository(app.database.db),
       guard: app.sessionGuard,
       tokens: app.tokens,
-      limiter: new LoginLimiter(config.loginMaxFailures, app.redis),
+      refreshTokens: new RefreshTokens(deriveSecret(app.tokens.keys, 'refresh-token-chain')),
+      limiter: new LoginLimiter(
+        { maxFailures: config.loginMaxFailures, accountMaxFailures: config.loginAccountMaxFailures },
+        app.redis,
+      ),
+      devices: new DeviceCookies(deriveSecret(app.tokens.keys, 'device-cookie')),
       setupTokens,
       refreshTtlSeconds: config.jwt.refreshTtlSeconds,
       allowRegistration: config.allowRegistration,

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
@@ -38,4 +38,14 @@ export async function signingKeys(pem: string): Promise<SigningKeys> {
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
   return { privateKey, publicKey, kid, jwk: { ...jwk, kid, alg: 'EdDSA', use: 'sig' } };
+}
+
+/**
+ * A 256-bit secret for one purpose (HMAC keys for refresh-token chains, device cookies), derived
+ * from the signing key with HKDF: every replica that can sign access tokens derives the same
+ * secrets, there is no second secret to configure, and the purposes never share a key.
+ */
+export function deriveSecret(keys: SigningKeys, purpose: 'refresh-token-chain' | 'device-cookie'): Buffer {
+  const material = keys.privateKey.export({ format: 'der', type: 'pkcs8' });
+  return Buffer.from(hkdfSync('sha256', material, 'crewdesk', purpose, 32));
 }

@@ -26,7 +26,7 @@ export function createSessionsRepository(db: Database) {
 
     /**
      * The one atomic step of a refresh: only the request holding the current token wins; concurrent
-     * losers find the hash already moved to previous_token_hash.
+     * losers find the token one generation behind.
      */
     async rotate(id: string, presentedHash: string, nextHash: string) {
       const [row] = await db
@@ -34,6 +34,7 @@ export function createSessionsRepository(db: Database) {
         .set({
           previousTokenHash: sessions.tokenHash,
           tokenHash: nextHash,
+          generation: sql`${sessions.generation} + 1`,
           rotatedAt: sql`now()`,
           lastUsedAt: sql`now()`,
         })
@@ -65,11 +66,19 @@ export function createSessionsRepository(db: Database) {
       return (await liveness.execute({ id })).length > 0;
     },
 
+    /** Ends a live session; the ids of what was live and is now ended (none for an expired one). */
     async revoke(id: string, userId?: string) {
       const rows = await db
         .update(sessions)
         .set({ revokedAt: sql`now()` })
-        .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), userId ? eq(sessions.userId, userId) : undefined))
+        .where(
+          and(
+            eq(sessions.id, id),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, sql`now()`),
+            userId ? eq(sessions.userId, userId) : undefined,
+          ),
+        )
         .returning({ id: sessions.id });
       return rows.map((r) => r.id);
     },

@@ -13,6 +13,13 @@ export interface TokenSettings {
 }
 
 export const ALGORITHM = 'EdDSA';
+
+/** A bearer token that proves nothing; `expired` when it was genuine once (its signature checked out). */
+export class InvalidAccessToken extends AppError {
+  constructor(readonly expired: boolean) {
+    super('unauthorized', expired ? 'The access token has expired' : 'The access token is not valid');
+  }
+}
 const TOKEN_TYPE = 'at+jwt';
 
 /** Access tokens: Ed25519 JWTs, verified with the public key only, algorithm pinned. */
@@ -41,10 +48,17 @@ export class AccessTokens {
       .sign(this.keys.privateKey);
   }
 
-  async verify(token: string): Promise<Actor> {
-    const now = Math.floor(Date.now() / 1000);
+  /** The actor of a token this process has already verified and that has not expired yet. */
+  known(token: string): Actor | null {
     const hit = this.verified.get(token);
-    if (hit && hit.exp > now) return { id: hit.id, role: hit.role, sessionId: hit.sessionId };
+    return hit && hit.exp > Math.floor(Date.now() / 1000)
+      ? { id: hit.id, role: hit.role, sessionId: hit.sessionId }
+      : null;
+  }
+
+  async verify(token: string): Promise<Actor> {
+    const known = this.known(token);
+    if (known) return known;
     try {
       const { payload, protectedHeader } = await jwtVerify(token, this.keys.publicKey, {
         algorithms: [ALGORITHM],
@@ -62,23 +76,12 @@ export class AccessTokens {
       this.verified.set(token, { ...actor, exp: payload.exp as number });
       return actor;
     } catch (err) {
-      const expired = err instanceof joseErrors.JWTExpired;
-      throw new AppError('unauthorized', expired ? 'The access token has expired' : 'The access token is not valid');
+      // jose checks the signature before the claims, so an expired token was a genuine one.
+      throw new InvalidAccessToken(err instanceof joseErrors.JWTExpired);
     }
   }
 }
 
-/** Refresh tokens: `<session id>.<256 random bits>`; only the SHA-256 of the whole string is stored. */
-export function newRefreshToken(sessionId: string): { token: string; hash: string } {
-  const token = `${sessionId}.${randomBytes(32).toString('base64url')}`;
-  return { token, hash: hashToken(token) };
-}
-
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
-}
-
-const REFRESH_SHAPE = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/;
-export function sessionIdOf(refreshToken: string): string | null {
-  return REFRESH_SHAPE.exec(refreshToken)?.[1] ?? null;
 }

@@ -8,22 +8,22 @@ type Transformed = { schema: Record<string, unknown>; url: string };
 
 const PROBLEM_REF = '#/components/schemas/Problem';
 /** Probes and scrapes are never shed under pressure nor rate limited (resilience, health). */
-const OPS_PATH = /^\/(health|metrics)(\/|$)/;
+const OPS_PATH = /^\/(health|metrics|livez|readyz|healthz)(\/|$)/;
 const BODYLESS = new Set(['GET', 'HEAD']);
 
 const hooksOf = (route: RouteOptions) => [route.onRequest ?? []].flat() as unknown[];
 
 /**
  * Which error statuses the shared plugins can answer on this route, read from the route itself:
- * its hooks (authentication, roles), its config (rate limit) and its method.
+ * its hooks (authentication, roles), its config (rate limit) and what it takes as input.
  */
-export function sharedStatuses(app: FastifyInstance, route: RouteOptions) {
+export function sharedStatuses(app: FastifyInstance, route: RouteOptions, schema: Record<string, unknown>) {
   const method = [route.method].flat()[0] as string;
   const hooks = hooksOf(route);
+  const takesInput = ['querystring', 'params', 'headers', 'body', 'multipartBody'].some((k) => schema[k]);
   const statuses: SharedStatus[] = [];
-  // Validation of any input; a body that is not valid JSON (errors plugin); and, on every route, a
-  // query string with a NUL character, which the input plugin refuses whether the route reads it or not.
-  statuses.push(400);
+  // Validation of any input; a body that is not valid JSON (errors plugin).
+  if (takesInput || !BODYLESS.has(method)) statuses.push(400);
   if (hooks.includes(app.authenticate)) statuses.push(401);
   // Every role check is made by app.requireRole(...), whose hooks carry its name.
   if (hooks.some((h) => typeof h === 'function' && h.name === 'requireRole')) statuses.push(403);
@@ -82,7 +82,7 @@ export function operationTransform(app: FastifyInstance): SwaggerTransform {
         },
       };
     }
-    for (const status of sharedStatuses(app, route)) {
+    for (const status of sharedStatuses(app, route, schema)) {
       response[status] ??= sharedResponseRef(status);
     }
     // A GET's body is never read, so a route's shared error list cannot make it answer these.

@@ -90,45 +90,62 @@ export default fp(
         .send({ status: ok ? 'ready' : 'not-ready', checks: { database: db, lifecycle: shutdown } });
     }
 
-    r.get(
-      '/health/live',
-      {
-        config: { rateLimit: false },
-        // Probes arrive every few seconds; logging each would drown the real traffic.
-        logLevel: 'warn',
-        schema: {
-          tags,
-          operationId: 'live',
-          security: [],
-          summary: 'The process is up',
-          description:
-            'Liveness: answers as long as the process can serve a request, whatever its dependencies. Never rate limited.',
-          response: { 200: json(z.object({ status: z.literal('ok') }), 'The process is alive') },
-        },
-      },
-      live,
-    );
-
-    r.get(
-      '/health/ready',
-      {
-        config: { rateLimit: false },
-        logLevel: 'warn',
-        schema: {
-          tags,
-          operationId: 'ready',
-          security: [],
-          summary: 'Ready for traffic: the database answers and shutdown has not begun',
-          description:
-            'Readiness: 200 while the database answers within a second and shutdown has not begun, 503 otherwise, with each check. Never rate limited.',
-          response: {
-            200: json(ready, 'Ready: every check is up'),
-            503: json(ready, 'Not ready: a check is down (the database, or shutdown has begun)'),
+    for (const [url, operationId] of [
+      ['/health/live', 'live'],
+      ['/livez', 'livez'],
+    ] as const) {
+      r.get(
+        url,
+        {
+          config: { rateLimit: false },
+          // Probes arrive every few seconds; logging each would drown the real traffic.
+          logLevel: 'warn',
+          schema: {
+            tags,
+            operationId,
+            security: [],
+            summary:
+              url === '/health/live'
+                ? 'The process is up'
+                : `The same as /health/live (the path orchestrators probe by default)`,
+            description:
+              'Liveness: answers as long as the process can serve a request, whatever its dependencies. Never rate limited.',
+            response: { 200: json(z.object({ status: z.literal('ok') }), 'The process is alive') },
           },
         },
-      },
-      readiness,
-    );
+        live,
+      );
+    }
+
+    for (const [url, operationId] of [
+      ['/health/ready', 'ready'],
+      ['/readyz', 'readyz'],
+      ['/healthz', 'healthz'],
+    ] as const) {
+      r.get(
+        url,
+        {
+          config: { rateLimit: false },
+          logLevel: 'warn',
+          schema: {
+            tags,
+            operationId,
+            security: [],
+            summary:
+              url === '/health/ready'
+                ? 'Ready for traffic: the database answers and shutdown has not begun'
+                : `The same as /health/ready (the path orchestrators probe by default)`,
+            description:
+              'Readiness: 200 while the database answers within a second and shutdown has not begun, 503 otherwise, with each check. Never rate limited.',
+            response: {
+              200: json(ready, 'Ready: every check is up'),
+              503: json(ready, 'Not ready: a check is down (the database, or shutdown has begun)'),
+            },
+          },
+        },
+        readiness,
+      );
+    }
 
     r.get(
       '/health',
@@ -166,12 +183,6 @@ export default fp(
         });
       },
     );
-
-    // What orchestrators probe by default answers like the real probes (hidden from the document).
-    const alias = { config: { rateLimit: false as const }, logLevel: 'warn' as const, schema: { hide: true } };
-    app.get('/livez', alias, live);
-    app.get('/readyz', alias, readiness);
-    app.get('/healthz', alias, readiness);
   },
   { name: 'health', dependencies: ['db', 'cache', 'events', 'resilience'] },
 );

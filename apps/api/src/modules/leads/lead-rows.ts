@@ -131,6 +131,14 @@ export class FileTally {
   }
 }
 
+/**
+ * Where the mapped columns sit once a row is cut down to them: only these cells travel on (into
+ * chunks, to the worker threads), so a wide file costs no more memory than a narrow one.
+ */
+const PICKED: ColumnMap = { FirstName: 0, Phone: 1, Notes: 2 };
+const pick = (cells: string[], columns: ColumnMap): string[] =>
+  [columns.FirstName, columns.Phone, columns.Notes].map((at) => (at === undefined ? '' : (cells[at] ?? '')));
+
 export interface CheckOptions {
   defaultRegion: string | null;
   /** Where chunks are checked; files of one chunk or less are always checked in this thread. */
@@ -183,7 +191,7 @@ export async function* checkRows(
     return valid;
   };
   const send = (last: boolean) => {
-    const work = { rows: chunk, columns: columns!, defaultRegion };
+    const work = { rows: chunk, columns: PICKED, defaultRegion };
     // A file of a single chunk is not worth a thread hop.
     inFlight.push(last && chunksSent === 0 ? checkInThisThread(work) : checker(work));
     chunksSent++;
@@ -203,7 +211,7 @@ export async function* checkRows(
           `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into smaller files`,
         );
       }
-      chunk.push(fileRow);
+      chunk.push({ row: fileRow.row, cells: pick(fileRow.cells, columns) });
       if (chunk.length < chunkRows) continue;
       send(false);
       if (inFlight.length >= ahead) yield settle(await inFlight.shift()!);

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, inet, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  inet,
+  integer,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const userRole = pgEnum('user_role', ['admin', 'agent', 'member']);
 
@@ -28,6 +39,12 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull(),
+    /** How many times the token has rotated: how far back an earlier token of the chain can be. */
+    generation: integer('generation').notNull().default(0),
+    /**
+     * Read only by the release before the token chain; still written so its replicas keep their grace
+     * window during a rolling upgrade. Drop it once no such replica runs.
+     */
     previousTokenHash: text('previous_token_hash'),
     rotatedAt: timestamp('rotated_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -61,4 +61,16 @@ describe('signing out', () => {
     expect(queryClient.getQueryData(['tasks', 'list', {}])).toBeUndefined();
     expect(sessionStore.get()).toEqual({ status: 'anonymous', user: null });
   });
+
+  it('forgets the session locally too when the server answers 401 because nothing was left to end', async () => {
+    setAccessToken('expired');
+    sessionStore.set({ status: 'authenticated', user });
+    const { requests } = stubFetch(() => problem(401, 'Unauthorized', 'No live session was named, so none was ended'));
+
+    await signOut();
+
+    expect(requests.map((r) => r.path)).toEqual(['/api/v1/auth/logout']);
+    expect(getAccessToken()).toBeNull();
+    expect(sessionStore.get()).toEqual({ status: 'anonymous', user: null });
+  });
 });
