@@ -159,7 +159,7 @@ export function killPoints(): number[] {
 export function describeRun(engine: string, run: CrashRun): string {
   return (
     `[crash-history ${engine}] kill at ${run.killAfterMs} ms: ${run.requests} requests, ` +
-    `${run.acknowledgedWrites} acknowledged writes (${run.acknowledgedCreates} creates): ${run.found} as acknowledged, ` +
+    `${run.acknowledgedWrites} acknowledged writes; ${run.acknowledgedCreates} acknowledged creates (retries included): ${run.found} as acknowledged, ` +
     `${run.missing.length} missing, ${run.duplicates.length} duplicated, ${run.wrong.length} wrong, ` +
     `${run.halfApplied.length} half-applied; unanswered: ${run.unanswered.join('; ') || 'none'}; ` +
     `unanswered creates retried with their Idempotency-Key: ${run.retried} acknowledged, ` +
