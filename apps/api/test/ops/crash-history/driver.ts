@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { removeDir, sleep, startServer, tempDataDir, waitReady, type ServerProcess } from '../processes.js';
 import { checkHistories, type HistoryCheck } from './check.js';
-import { runClient, type ClientHistory, type ClientSpec } from './history.js';
+import { retryUnansweredCreate, runClient, type ClientHistory, type ClientSpec } from './history.js';
 import { call } from './http.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -15,6 +15,12 @@ export interface CrashRun extends HistoryCheck {
   /** Error lines the restarted server printed while starting (there should be none). */
   restartErrors: string[];
   anomalies: string[];
+  /** Unanswered creates retried with their Idempotency-Key after the restart and acknowledged. */
+  retried: number;
+  /** Retries answered 409: the create's reservation outlived the crash without its answer (see retryUnansweredCreate). */
+  retryPending: string[];
+  /** Retries answered anything but 201 or 409 (there should be none). */
+  retries: string[];
 }
 
 export interface CrashHistoryOptions {
@@ -118,6 +124,7 @@ export async function crashHistory(options: CrashHistoryOptions): Promise<CrashR
       server = await startServer(dataDir, env);
       const restartReadyMs = await waitReady(server, 60_000);
       step(`run ${tag}: restarted, ready in ${restartReadyMs} ms`);
+      const retried = await Promise.all(done.map((h) => retryUnansweredCreate(server.url, h)));
       const check = await checkHistories(server.url, done, done[0]!);
       runs.push({
         ...check,
@@ -126,6 +133,9 @@ export async function crashHistory(options: CrashHistoryOptions): Promise<CrashR
         restartReadyMs,
         restartErrors: errorLines(server),
         anomalies: done.flatMap((h) => h.anomalies.map((a) => `${h.name}: ${a}`)),
+        retries: retried.flatMap((r) => (r.refused ? [r.refused] : [])),
+        retryPending: retried.flatMap((r) => (r.pending ? [r.pending] : [])),
+        retried: done.reduce((n, h) => n + (h.retried ?? 0), 0),
       });
     }
     return runs;
@@ -149,9 +159,12 @@ export function killPoints(): number[] {
 export function describeRun(engine: string, run: CrashRun): string {
   return (
     `[crash-history ${engine}] kill at ${run.killAfterMs} ms: ${run.requests} requests, ` +
-    `${run.acknowledgedWrites} acknowledged writes (${run.acknowledgedCreates} creates): ${run.found} as acknowledged, ` +
+    `${run.acknowledgedWrites} acknowledged writes; ${run.acknowledgedCreates} acknowledged creates (retries included): ${run.found} as acknowledged, ` +
     `${run.missing.length} missing, ${run.duplicates.length} duplicated, ${run.wrong.length} wrong, ` +
     `${run.halfApplied.length} half-applied; unanswered: ${run.unanswered.join('; ') || 'none'}; ` +
+    `unanswered creates retried with their Idempotency-Key: ${run.retried} acknowledged, ` +
+    `${run.retryPending.length} answered 409 (reserved before the crash, answer lost)` +
+    `${run.retries.length ? `, wrong: ${run.retries.join('; ')}` : ''}; ` +
     `imports: ${run.imports.join('; ') || 'none'}; restart ready in ${run.restartReadyMs} ms`
   );
 }
@@ -162,6 +175,7 @@ export function expectHistoriesKept(runs: CrashRun[]) {
     const at = `kill at ${run.killAfterMs} ms`;
     expect(run.restartErrors, at).toEqual([]);
     expect(run.anomalies, at).toEqual([]);
+    expect(run.retries, at).toEqual([]);
     expect(run.missing, at).toEqual([]);
     expect(run.duplicates, at).toEqual([]);
     expect(run.wrong, at).toEqual([]);

@@ -37,6 +37,8 @@ export interface ClientHistory {
   imports: AcceptedImport[];
   /** Answers that were neither a success nor a lost connection (a 4xx or 5xx while the server was up). */
   anomalies: string[];
+  /** Unanswered creates sent again after the restart and acknowledged then. */
+  retried?: number;
 }
 
 export interface ClientSpec {
@@ -44,6 +46,38 @@ export interface ClientSpec {
   token: string;
   /** Admins also import a lead list once. */
   imports: boolean;
+}
+
+/**
+ * After the restart, what a careful client does with a create that got no answer: send it again
+ * with the same Idempotency-Key. Created now or answered from the first attempt (201), the task then
+ * counts as acknowledged. A 409 ("still being answered") leaves it unanswered: the key was reserved
+ * before the crash and the plugin cannot tell whether the create committed, so it refuses for five
+ * minutes (the crash left the reservation without its answer). Anything else is recorded as wrong.
+ */
+export async function retryUnansweredCreate(
+  base: string,
+  h: ClientHistory,
+): Promise<{ refused: string | null; pending: string | null }> {
+  const w = h.unanswered;
+  if (w?.kind !== 'create') return { refused: null, pending: null };
+  const answer = await call(base, 'POST', '/api/v1/tasks', {
+    token: h.token,
+    json: { title: w.marker, description: 'd0' },
+    headers: { 'idempotency-key': w.marker },
+  });
+  if (answer.status === 409) return { refused: null, pending: `${h.name} ${w.marker}` };
+  if (answer.status !== 201 || 'error' in answer)
+    return { refused: `${h.name} retry of ${w.marker} → ${answer.status}`, pending: null };
+  h.tasks.set((answer.body as { id: string }).id, {
+    marker: w.marker,
+    status: 'pending',
+    description: 'd0',
+    exists: true,
+  });
+  h.unanswered = null;
+  h.retried = (h.retried ?? 0) + 1;
+  return { refused: null, pending: null };
 }
 
 export interface LoadOptions {
@@ -84,7 +118,11 @@ export async function runClient(spec: ClientSpec, options: LoadOptions): Promise
     anomalies: [],
   };
   const importAt = spec.imports ? rng.int(3) : -1;
-  const send = async (method: string, path: string, body?: { json?: unknown; form?: FormData }) => {
+  const send = async (
+    method: string,
+    path: string,
+    body?: { json?: unknown; form?: FormData; headers?: Record<string, string> },
+  ) => {
     h.requests++;
     return call(options.base, method, path, { token: spec.token, ...body });
   };
@@ -129,7 +167,11 @@ export async function runClient(spec: ClientSpec, options: LoadOptions): Promise
     } else if (ids.length < 2 || roll < 0.4) {
       const marker = `${options.tag}-${spec.name}-${seq}`;
       h.markers.add(marker);
-      const answer = await send('POST', '/api/v1/tasks', { json: { title: marker, description: 'd0' } });
+      // The marker is also the Idempotency-Key: a create that got no answer is retried after the restart.
+      const answer = await send('POST', '/api/v1/tasks', {
+        json: { title: marker, description: 'd0' },
+        headers: { 'idempotency-key': marker },
+      });
       if (!settle(answer, { kind: 'create', marker }, [201])) break;
       const id = (answer as { body: { id: string } }).body.id;
       h.tasks.set(id, { marker, status: 'pending', description: 'd0', exists: true });

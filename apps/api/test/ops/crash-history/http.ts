@@ -5,12 +5,13 @@ export interface RequestOptions {
   token?: string;
   json?: unknown;
   form?: FormData;
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
 /** One HTTP request over a real socket; a refused, reset or timed-out connection is an answer of status 0. */
 export async function call(base: string, method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | FormData | undefined;
   if (options.json !== undefined) {
