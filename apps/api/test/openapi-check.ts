@@ -180,7 +180,8 @@ function problemWith(checker: DocumentChecker, answer: Answer, unchecked: [RegEx
   const media = content[mediaType];
   if (!media)
     return `media type ${mediaType || '(none)'} is not declared (declared: ${Object.keys(content).join(', ')})`;
-  if (!isJson(mediaType) || body === null) return null;
+  if (!isJson(mediaType)) return null;
+  if (body === null) return 'a JSON body sent as a stream, which the check cannot read';
   let value: unknown;
   try {
     value = JSON.parse(body);

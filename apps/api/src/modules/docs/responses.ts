@@ -50,8 +50,12 @@ const shared = {
   500: { name: 'InternalError', description: 'The server failed; the details are in its logs, never in the answer' },
   503: {
     name: 'ServiceUnavailable',
+    // Fastify answers a request pipelined behind one in flight when close began by itself, in bare
+    // JSON (return503OnClosing); every answer sent once shutdown begins closes its connection, so
+    // nothing else reaches that path.
     description:
-      'The server is overloaded or a dependency (the database) is unavailable; try again after Retry-After seconds',
+      'The server is overloaded or a dependency (the database) is unavailable; try again after Retry-After seconds. ' +
+      'A request pipelined on a connection while the replica closes may instead get Fastify’s own application/json 503.',
     headers: { 'Retry-After': retryAfter },
   },
 } as const satisfies Record<number, { name: string; description: string; headers?: object }>;
