@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { AppError, fieldError } from '../../shared/errors.js';
 
@@ -16,9 +16,10 @@ declare module 'fastify' {
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
-const KEEP_MS = 24 * 3600_000;
+/** Answers are kept 24 hours. */
+const expired = sql`${idempotencyKeys.createdAt} < now() - interval '24 hours'`;
 /** A reservation this old belongs to a request that died (a killed replica): a retry takes it over. */
-const ABANDONED_MS = 5 * 60_000;
+const abandoned = sql`${idempotencyKeys.createdAt} < now() - interval '5 minutes'`;
 const PRUNE_EVERY_MS = 3600_000;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -63,11 +64,22 @@ export default fp(
           request.idempotency = { userId, key };
           return;
         }
-        const [row] = await db.select().from(idempotencyKeys).where(where(userId, key));
+        // Ages are the database's: replicas' clocks may differ, and a JS Date has no microseconds to
+        // compare a stored timestamp with, so every age test is a condition in SQL.
+        const [row] = await db
+          .select({
+            fingerprint: idempotencyKeys.fingerprint,
+            status: idempotencyKeys.status,
+            contentType: idempotencyKeys.contentType,
+            body: idempotencyKeys.body,
+            expired: sql<boolean>`${expired}`,
+            abandoned: sql<boolean>`${abandoned}`,
+          })
+          .from(idempotencyKeys)
+          .where(where(userId, key));
         if (!row) continue; // freed meanwhile by a failed first attempt
-        const age = Date.now() - row.createdAt.getTime();
-        if (age > KEEP_MS) {
-          await db.delete(idempotencyKeys).where(and(where(userId, key), eq(idempotencyKeys.createdAt, row.createdAt)));
+        if (row.expired) {
+          await db.delete(idempotencyKeys).where(and(where(userId, key), expired));
           continue;
         }
         if (row.fingerprint !== fingerprint) {
@@ -76,7 +88,7 @@ export default fp(
           });
         }
         if (row.status === null) {
-          if (age < ABANDONED_MS) {
+          if (!row.abandoned) {
             throw new AppError(
               'conflict',
               'A request with this Idempotency-Key is still being answered; retry shortly',
@@ -89,7 +101,7 @@ export default fp(
             .update(idempotencyKeys)
             .set({ createdAt: sql`now()` })
             .where(
-              and(where(userId, key), isNull(idempotencyKeys.status), eq(idempotencyKeys.createdAt, row.createdAt)),
+              and(where(userId, key), isNull(idempotencyKeys.status), abandoned),
             )
             .returning({ key: idempotencyKeys.key });
           if (taken.length) {
@@ -130,7 +142,7 @@ export default fp(
     const prune = () =>
       db
         .delete(idempotencyKeys)
-        .where(lt(idempotencyKeys.createdAt, sql`now() - interval '24 hours'`))
+        .where(expired)
         .catch((err: unknown) => app.log.warn({ err }, 'could not prune idempotency keys'));
     const timer = setInterval(prune, PRUNE_EVERY_MS).unref();
     app.addHook('onReady', async () => void prune());
