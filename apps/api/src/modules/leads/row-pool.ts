@@ -16,6 +16,7 @@ export function createRowPool(threads = Math.min(2, availableParallelism())) {
       execArgv: ['--import', 'tsx'],
       minThreads: Math.max(1, threads),
       maxThreads: Math.max(1, threads),
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
     return pool;
   };
