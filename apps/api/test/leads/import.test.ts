@@ -291,7 +291,8 @@ describe('POST /api/v1/lead-imports', () => {
       const { done } = await importNow(ctx.app, admin, file);
       expect(done).toMatchObject({ status: 'completed', processedRows: LARGE });
       expect(await tableCounts(ctx.app)).toEqual({ imports: 1, leads: LARGE, assignments: LARGE });
-    });
+      // Two large imports: ~7 s alone, past 20 s on a loaded 2-core runner.
+    }, 60_000);
 
     it('rolls everything back and shows the import as failed when the last batch fails after the answer', async () => {
       const admin = await createUser(ctx.app, 'admin');

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createUser, uniqueEmail, useTestApp, type SignedIn } from '../helper.js';
 import type { FastifyInstance } from 'fastify';
 import { rowsOf } from '../database.js';
@@ -102,6 +102,36 @@ describe('Idempotency-Key on creates', () => {
     expectProblem(await post(user, '/api/v1/tasks', { title: 'Died' }, 'died-key'), 409);
     await ctx.app.database.db.execute(sql`update idempotency_keys set created_at = now() - interval '6 minutes'`);
     expect((await post(user, '/api/v1/tasks', { title: 'Died' }, 'died-key')).statusCode).toBe(201);
+    expect(await count(ctx.app, 'tasks')).toBe(1);
+  });
+
+  it('a create that committed but lost its answer (a crash before it was stored) is never run again', async () => {
+    const user = await createUser(ctx.app);
+    expect((await post(user, '/api/v1/tasks', { title: 'Once' }, 'crash-key')).statusCode).toBe(201);
+    const [marked] = rowsOf<{ applied: boolean }>(
+      await ctx.app.database.db.execute(sql`select applied_at is not null as applied from idempotency_keys`),
+    );
+    expect(marked!.applied).toBe(true);
+    // What SIGKILL between the commit and the stored answer leaves: the mark, no answer.
+    await ctx.app.database.db.execute(sql`update idempotency_keys set status = null, content_type = null, body = null`);
+    expectProblem(await post(user, '/api/v1/tasks', { title: 'Once' }, 'crash-key'), 409);
+    await ctx.app.database.db.execute(sql`update idempotency_keys set created_at = now() - interval '6 minutes'`);
+    const retry = await post(user, '/api/v1/tasks', { title: 'Once' }, 'crash-key');
+    expectProblem(retry, 409);
+    expect(retry.json().detail).toMatch(/answer is lost/);
+    expect(await count(ctx.app, 'tasks')).toBe(1);
+  });
+
+  it('a create whose transaction rolled back leaves its key unapplied, free for the retry', async () => {
+    const user = await createUser(ctx.app);
+    const insert = vi.spyOn(ctx.app.events, 'record').mockRejectedValueOnce(new Error('disk full'));
+    try {
+      expect((await post(user, '/api/v1/tasks', { title: 'Again' }, 'rollback-key')).statusCode).toBe(500);
+    } finally {
+      insert.mockRestore();
+    }
+    expect(await count(ctx.app, 'idempotency_keys')).toBe(0);
+    expect((await post(user, '/api/v1/tasks', { title: 'Again' }, 'rollback-key')).statusCode).toBe(201);
     expect(await count(ctx.app, 'tasks')).toBe(1);
   });
 

@@ -29,6 +29,32 @@ export interface DatabaseHandle {
   pool?: pg.Pool;
   /** Opens when connecting to PostgreSQL keeps failing, so requests fail fast instead of waiting. */
   breaker?: Breaker;
+  /**
+   * Runs `hook` at the end of every transaction `db.transaction` opens, inside it: what the hook
+   * writes commits or rolls back with the transaction's own writes. Returns the way to remove it.
+   */
+  beforeCommit(hook: CommitHook): () => void;
+}
+
+export type CommitHook = (tx: Transaction) => Promise<void>;
+
+/** `db.transaction` with the hooks run last inside each transaction (savepoints are left alone). */
+function withCommitHooks(db: Database): { db: Database; beforeCommit(hook: CommitHook): () => void } {
+  const hooks = new Set<CommitHook>();
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((run, config) =>
+    transaction(async (tx) => {
+      const result = await run(tx);
+      for (const hook of hooks) await hook(tx);
+      return result;
+    }, config)) as Database['transaction'];
+  return {
+    db,
+    beforeCommit(hook) {
+      hooks.add(hook);
+      return () => hooks.delete(hook);
+    },
+  };
 }
 
 export interface DatabaseOptions {
@@ -67,11 +93,12 @@ async function openPglite(dir: string | null): Promise<DatabaseHandle> {
   }
   const client = dir ? new PGlite(dir) : new PGlite();
   await client.waitReady;
-  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  const { db, beforeCommit } = withCommitHooks(drizzlePglite(client, { schema }) as unknown as Database);
   return {
     kind: 'pglite',
     db,
     read: db,
+    beforeCommit,
     migrate: () => migratePglite(client),
     ping: async () => {
       await client.query('select 1');
@@ -142,12 +169,13 @@ async function openPostgres(options: DatabaseOptions, log: Logger): Promise<Data
   const poolSize = options.poolSize ?? 20;
   const pool = createPool(url, poolSize, log, 'primary');
   const readPool = options.readUrl ? createPool(options.readUrl, poolSize, log, 'replica') : null;
-  const db = drizzlePg(pool, { schema }) as unknown as Database;
+  const { db, beforeCommit } = withCommitHooks(drizzlePg(pool, { schema }) as unknown as Database);
   const read = readPool ? (drizzlePg(readPool, { schema }) as unknown as Database) : db;
   return {
     kind: 'postgres',
     db,
     read,
+    beforeCommit,
     pool,
     breaker: pool.breaker,
     migrate: () => migratePostgres(url),

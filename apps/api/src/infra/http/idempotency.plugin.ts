@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { idempotencyKeys } from '../db/schema/index.js';
@@ -39,6 +41,29 @@ export default fp(
       and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
     app.decorateRequest('idempotency', null);
 
+    // The key a create reserved, for the transactions its handler opens: each marks the key applied
+    // inside itself, so "the create committed" and "the key says so" are one fact. A crash between
+    // the commit and the stored answer then leaves a key that refuses to run the create again.
+    const reserved = new AsyncLocalStorage<{ claim: { userId: string; key: string } | null }>();
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (!request.routeOptions.config.idempotent) return done();
+      reserved.run({ claim: null }, done);
+    });
+    const removeHook = app.database.beforeCommit(async (tx) => {
+      const claim = reserved.getStore()?.claim;
+      if (!claim) return;
+      await tx
+        .update(idempotencyKeys)
+        .set({ appliedAt: sql`now()` })
+        .where(and(where(claim.userId, claim.key), isNull(idempotencyKeys.status)));
+    });
+    app.addHook('onClose', async () => removeHook());
+    const claim = (request: FastifyRequest, userId: string, key: string) => {
+      request.idempotency = { userId, key };
+      const store = reserved.getStore();
+      if (store) store.claim = request.idempotency;
+    };
+
     app.addHook('preHandler', async (request, reply) => {
       if (!request.routeOptions.config.idempotent || !request.actor) return;
       const key = request.headers['idempotency-key'];
@@ -55,13 +80,13 @@ export default fp(
       const body = multipart ? null : (request.body ?? null);
       const fingerprint = sha256(JSON.stringify([request.method, request.routeOptions.url, request.params, body]));
       for (let attempt = 0; attempt < 3; attempt++) {
-        const reserved = await db
+        const inserted = await db
           .insert(idempotencyKeys)
           .values({ userId, key, fingerprint })
           .onConflictDoNothing()
           .returning({ key: idempotencyKeys.key });
-        if (reserved.length) {
-          request.idempotency = { userId, key };
+        if (inserted.length) {
+          claim(request, userId, key);
           return;
         }
         // Ages are the database's: replicas' clocks may differ, and a JS Date has no microseconds to
@@ -72,6 +97,7 @@ export default fp(
             status: idempotencyKeys.status,
             contentType: idempotencyKeys.contentType,
             body: idempotencyKeys.body,
+            applied: sql<boolean>`${idempotencyKeys.appliedAt} is not null`,
             expired: sql<boolean>`${expired}`,
             abandoned: sql<boolean>`${abandoned}`,
           })
@@ -88,6 +114,14 @@ export default fp(
           });
         }
         if (row.status === null) {
+          if (row.applied && row.abandoned) {
+            throw new AppError(
+              'conflict',
+              'This request was carried out, but the server stopped before it could answer, so its answer is lost. ' +
+                'It is not carried out again: look for what it created instead of retrying.',
+              { errors: [{ path: 'Idempotency-Key', message: 'Already carried out; the answer was lost' }] },
+            );
+          }
           if (!row.abandoned) {
             throw new AppError(
               'conflict',
@@ -103,7 +137,7 @@ export default fp(
             .where(and(where(userId, key), isNull(idempotencyKeys.status), abandoned))
             .returning({ key: idempotencyKeys.key });
           if (taken.length) {
-            request.idempotency = { userId, key };
+            claim(request, userId, key);
             return;
           }
           continue;
@@ -125,7 +159,9 @@ export default fp(
       request.idempotency = null;
       const status = reply.statusCode;
       if (status >= 500 || status === 429 || typeof payload !== 'string') {
-        await db.delete(idempotencyKeys).where(where(claim.userId, claim.key));
+        // Freed for a retry, unless the create committed before the failure: then the key stays
+        // reserved, and a retry is told so (409) rather than creating it again.
+        await db.delete(idempotencyKeys).where(and(where(claim.userId, claim.key), isNull(idempotencyKeys.appliedAt)));
       } else {
         const contentType = String(reply.getHeader('content-type') ?? 'application/json');
         await db

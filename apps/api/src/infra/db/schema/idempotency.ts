@@ -15,6 +15,11 @@ export const idempotencyKeys = pgTable(
     contentType: text('content_type'),
     body: text('body'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Set inside the create's own transaction: the create committed. A reservation with this set
+     * and no answer lost its answer in a crash, and its create must not run again.
+     */
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] })],
 );
