@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { MAX_ATTEMPTS, retryDelayMs, type EventBroker, type EventHandler } from './broker.js';
 import { decodeEvent, encodeEvent, type DomainEvent } from './events.js';
@@ -57,7 +57,21 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
    * the connection is renewed. Without a listener the wrapper's 'error' would surface as an
    * unhandled rejection that ends the process.
    */
-  const watched = (channel: ChannelWrapper) => {
+  const open = (options: CreateChannelOpts & { setup: (ch: ConfirmChannel) => Promise<void> }) => {
+    // The wrapper emits 'connect' after a setup that failed too, when the broker closes the
+    // channel a moment after refusing it (a queue declared with other arguments): only a setup
+    // that ran to its end counts as set up, or the failure would be forgotten and, the channel
+    // waiting for a reconnect that nobody asks for, a consumer would stay gone with the events
+    // reported up.
+    let setUp = false;
+    const channel: ChannelWrapper = connection.createChannel({
+      ...options,
+      setup: async (ch: ConfirmChannel) => {
+        setUp = false;
+        await options.setup(ch);
+        setUp = true;
+      },
+    });
     channel.on('error', (err: Error, info?: { name?: string }) => {
       if (closing) return;
       failed.add(channel);
@@ -68,20 +82,22 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
       }, SETUP_RETRY_MS);
       retry.unref();
     });
-    channel.on('connect', () => failed.delete(channel));
+    channel.on('connect', () => {
+      if (setUp) failed.delete(channel);
+    });
     return channel;
   };
 
-  const publisher: ChannelWrapper = connection.createChannel({
+  const publisher: ChannelWrapper = open({
     name: 'publisher',
     confirm: true,
     publishTimeout: PUBLISH_TIMEOUT_MS,
     setup: (ch: ConfirmChannel) => ch.assertExchange(EXCHANGE, 'topic', { durable: true }).then(() => undefined),
   });
-  const channels: ChannelWrapper[] = [watched(publisher)];
+  const channels: ChannelWrapper[] = [publisher];
 
   function listenerChannel(listeners: Set<(e: DomainEvent) => void>) {
-    return connection.createChannel({
+    return open({
       name: 'live',
       setup: async (ch: ConfirmChannel) => {
         await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
@@ -127,7 +143,7 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
       liveListeners.add(listener);
       if (onGap) gapListeners.add(onGap);
       if (!live) {
-        live = watched(listenerChannel(liveListeners));
+        live = listenerChannel(liveListeners);
         channels.push(live);
       }
       return () => {
@@ -138,7 +154,7 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
 
     async consume(name, handler: EventHandler) {
       const q = queueNames(name);
-      const channel: ChannelWrapper = connection.createChannel({
+      const channel: ChannelWrapper = open({
         name: `consumer:${name}`,
         confirm: true,
         setup: async (ch: ConfirmChannel) => {
@@ -159,7 +175,7 @@ export function createRabbitBroker(url: string, log: FastifyBaseLogger): EventBr
           await ch.consume(q.main, (msg) => void handle(ch, msg), { noAck: false });
         },
       });
-      channels.push(watched(channel));
+      channels.push(channel);
 
       async function handle(ch: ConfirmChannel, msg: ConsumeMessage | null) {
         if (!msg) return;
