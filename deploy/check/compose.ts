@@ -104,5 +104,5 @@ export function composeSchemaValidator() {
   // Go durations as compose parses them (10s, 1m30s, 500ms).
   ajv.addFormat('duration', /^(\d+(\.\d+)?(h|m|s|ms|us|ns))+$/);
   for (const format of ['ports', 'expose', 'subnet_ip_address']) ajv.addFormat(format, true);
-  return ajv.compile(withoutIds(schema));
+  return ajv.compile(withoutIds(schema) as object);
 }
