@@ -54,7 +54,9 @@ describe('deploy/kong/kong.yml', () => {
 
   it('has a service and an upstream with active /health/ready checks per Crewdesk service, least connections', () => {
     const document = parse(committed);
-    expect(document.services.map((s: { name: string }) => s.name)).toEqual([...SERVICES, 'any'].map(kongServiceName));
+    expect(document.services.map((s: { name: string }) => s.name)).toEqual(
+      [...SERVICES, 'any' as const].map((target) => kongServiceName(target)),
+    );
     for (const upstream of document.upstreams) {
       expect(upstream.algorithm).toBe('least-connections');
       expect(upstream.healthchecks.active.http_path).toBe('/health/ready');
