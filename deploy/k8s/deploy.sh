@@ -35,7 +35,7 @@ kubectl kustomize "$dir" >"$work/rendered.yaml"
 kubectl apply --dry-run=server -f "$work/rendered.yaml" >/dev/null
 
 # 1. Migrations: the Job and what it needs (labelled crewdesk.dev/phase=migrate), to completion.
-kubectl -n "$NAMESPACE" delete job crewdesk-migrate --ignore-not-found --wait=true
+kubectl delete job crewdesk-migrate --namespace "$NAMESPACE" --ignore-not-found --wait=true 2>/dev/null || true
 kubectl apply -f "$work/rendered.yaml" --selector crewdesk.dev/phase=migrate
 if ! kubectl -n "$NAMESPACE" wait --for=condition=complete job/crewdesk-migrate --timeout=10m; then
   kubectl -n "$NAMESPACE" logs job/crewdesk-migrate --tail=100 || true

@@ -193,11 +193,21 @@ describe.each(OVERLAYS)('kubectl kustomize deploy/k8s/overlays/%s', (overlay) =>
     }
   });
 
+  it('enforces Pod Security "restricted" on its namespace, where every namespaced object goes', () => {
+    const [namespace, ...others] = ofKind(objects(), 'Namespace');
+    expect(others).toEqual([]);
+    expect(namespace!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const object of objects().filter((o) => o.kind !== 'Namespace')) {
+      expect(object.metadata.namespace, `${object.kind}/${object.metadata.name}`).toBe(namespace!.metadata.name);
+    }
+  });
+
   it('runs migrations as a Job first: the objects labelled crewdesk.dev/phase=migrate are all it needs', () => {
     const phase = objects().filter((object) => object.metadata.labels?.['crewdesk.dev/phase'] === 'migrate');
     expect(phase.map((object) => object.kind).sort()).toEqual([
       'ConfigMap',
       'Job',
+      'Namespace',
       'Secret',
       'Secret',
       'ServiceAccount',
