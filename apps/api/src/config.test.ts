@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, ENV_NAMES, FILE_VARIABLES, loadConfig } from './config.js';
 
 const PEM = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n';
 const PRODUCTION = {
@@ -224,5 +226,55 @@ describe('loadConfig', () => {
     expect(c.jwt.privateKeyPem).toBe(PEM);
     expect(c.corsOrigins).toEqual(['https://crewdesk.example']);
     expect(loadConfig({ ...PRODUCTION, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+
+  describe('secrets from files (NAME_FILE, the Docker convention)', () => {
+    it('reads JWT_PRIVATE_KEY_FILE, DATABASE_URL_FILE and METRICS_TOKEN_FILE from real files, dropping the final line break', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'crewdesk-config-'));
+      try {
+        writeFileSync(join(dir, 'jwt.pem'), PEM);
+        writeFileSync(join(dir, 'database_url'), 'postgres://crewdesk:s3cret@db/crewdesk\n');
+        writeFileSync(join(dir, 'metrics_token'), 'a-metrics-token-of-32-characters\r\n');
+        const c = loadConfig({
+          NODE_ENV: 'production',
+          CORS_ORIGINS: 'https://crewdesk.example',
+          JWT_PRIVATE_KEY_FILE: join(dir, 'jwt.pem'),
+          DATABASE_URL_FILE: join(dir, 'database_url'),
+          METRICS_TOKEN_FILE: join(dir, 'metrics_token'),
+        });
+        // The PEM keeps every line but the last line break; a one-line secret loses its newline.
+        expect(c.jwt.privateKeyPem).toBe(PEM.replace(/\n$/, ''));
+        expect(c.database.url).toBe('postgres://crewdesk:s3cret@db/crewdesk');
+        expect(c.metricsToken).toBe('a-metrics-token-of-32-characters');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('validates what the file holds exactly as it validates the variable', () => {
+      const read = () => 'mysql://crewdesk@db/crewdesk\n';
+      expect(() => loadConfig({ DATABASE_URL_FILE: '/run/secrets/database_url' }, read)).toThrow(
+        'DATABASE_URL: expected postgres://… or memory://',
+      );
+    });
+
+    it('refuses a file that cannot be read, naming the variable and the path', () => {
+      const problems = problemsOf({ JWT_PRIVATE_KEY_FILE: '/nonexistent/crewdesk/jwt.pem' });
+      expect(problems).toEqual(['JWT_PRIVATE_KEY_FILE: cannot read /nonexistent/crewdesk/jwt.pem (ENOENT)']);
+    });
+
+    it('refuses NAME and NAME_FILE together rather than choosing one', () => {
+      const problems = problemsOf({ REDIS_URL: 'redis://a', REDIS_URL_FILE: '/run/secrets/redis_url' });
+      expect(problems).toEqual(['REDIS_URL_FILE: set REDIS_URL or REDIS_URL_FILE, not both']);
+    });
+
+    it('lists every variable it reads, secrets with their _FILE forms, for the deployment checks', () => {
+      expect(ENV_NAMES).toContain('SHUTDOWN_DRAIN_MS');
+      for (const name of FILE_VARIABLES) {
+        expect(ENV_NAMES).toContain(name);
+        expect(ENV_NAMES).toContain(`${name}_FILE`);
+      }
+      expect(ENV_NAMES).not.toContain('JWT_SECRET');
+    });
   });
 });

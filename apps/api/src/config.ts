@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import ms, { type StringValue } from 'ms';
@@ -180,12 +181,62 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(source: Record<string, string | undefined> = process.env) {
+/**
+ * The secrets that may be read from a file instead, in the Docker convention: `NAME_FILE` holds the
+ * path (a compose or Kubernetes secret mounted under /run/secrets), so the value never sits in the
+ * environment, `docker inspect` or a process listing.
+ */
+export const FILE_VARIABLES = [
+  'JWT_PRIVATE_KEY',
+  'DATABASE_URL',
+  'DATABASE_READ_URL',
+  'REDIS_URL',
+  'AMQP_URL',
+  'METRICS_TOKEN',
+  'ADMIN_PASSWORD',
+  'SENTRY_DSN',
+] as const;
+
+/** Every variable this configuration reads: the schema's keys and the `_FILE` forms of the secrets. */
+export const ENV_NAMES: readonly string[] = [
+  ...Object.keys(schema.shape),
+  ...FILE_VARIABLES.map((name) => `${name}_FILE`),
+];
+
+/** Replaces each `NAME_FILE` with NAME set to the file's content (one trailing line break dropped). */
+function readSecretFiles(env: Record<string, string>, readFile: (path: string) => string) {
+  const problems: string[] = [];
+  const resolved = { ...env };
+  for (const name of FILE_VARIABLES) {
+    const path = env[`${name}_FILE`];
+    delete resolved[`${name}_FILE`];
+    if (path === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      resolved[name] = readFile(path).replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  return { env: resolved, problems };
+}
+
+export function loadConfig(
+  source: Record<string, string | undefined> = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+) {
   // Empty strings mean "unset", as they do in most .env files and compose files.
-  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const given = Object.fromEntries(
+    Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  const { env, problems } = readSecretFiles(given, readFile);
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  if (!parsed.success || problems.length > 0) {
+    const issues = parsed.success ? [] : parsed.error.issues;
+    throw new ConfigError([...problems, ...issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)]);
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
