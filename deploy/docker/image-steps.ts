@@ -230,7 +230,14 @@ export class StageRunner {
     this.options.log(`stage ${stage.name}: RUN ${step.text}`);
     const result = spawnSync(
       'unshare',
-      ['-m', 'sh', '-c', chrootScript(this.options.dir, state.tree, this.options.nodeBin)],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        chrootScript(this.options.dir, state.tree, this.options.nodeBin),
+      ],
       {
         env: {
           ...state.env,
@@ -306,5 +313,8 @@ mount -o remount,bind,ro "$T"
 exec chroot "$T" setpriv --reuid=${uid} --regid=${gid} --clear-groups --inh-caps=-all --bounding-set=-all \\
   sh -c 'cd "$0" && exec "$@"' ${JSON.stringify(workdir)} ${command.map((c) => JSON.stringify(c)).join(' ')}
 `;
-  return spawn('unshare', ['-m', 'sh', '-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
