@@ -26,7 +26,7 @@ command -v openssl >/dev/null || { echo "openssl is required (apt-get install -y
 
 # The folder is the lock (0700: no other user of this host can reach the files). The files are
 # 0644 because compose bind-mounts them as they are (its uid/mode options need swarm), and each
-# container reads them as its own non-root user (API 10001, postgres 70, redis 999, …).
+# container reads them as its own non-root user (API 1000, postgres 70, redis 999, …).
 umask 077
 mkdir -p "$dir"
 chmod 0700 "$dir"

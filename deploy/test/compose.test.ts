@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_NAMES, loadConfig } from '../../apps/api/src/config.js';
+import { imageUser } from '../check/image.js';
 import { composeSchemaValidator, loadCompose, readEnvFile, type ComposeFile } from '../check/compose.js';
 
 const FILE = 'deploy/compose.production.yml';
@@ -94,7 +95,9 @@ describe('deploy/compose.production.yml', () => {
       expect(service.logging?.options?.['max-size'], name).toBeDefined();
       expect(service.logging?.options?.['max-file'], name).toBeDefined();
     }
-    for (const [name, service] of apiServices) expect(service.user, name).toBe('10001:10001');
+    // The image's own user, so its files and the data volume are what the process may write.
+    const { uid, gid } = imageUser();
+    for (const [name, service] of apiServices) expect(service.user, name).toBe(`${uid}:${gid}`);
   });
 
   it('passes secrets as files, never inline: no secret-looking value in any environment', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV_NAMES, loadConfig } from '../../apps/api/src/config.js';
+import { imageUser } from '../check/image.js';
 import { disagreements, ingressResolver, type IngressDocument } from '../check/routes.js';
 import { OVERLAYS, renderOverlays, schemaErrors, type K8sObject } from '../check/kubernetes.js';
 import { generatedFiles, serviceName } from '../k8s/generate.js';
@@ -91,6 +92,11 @@ describe.each(OVERLAYS)('kubectl kustomize deploy/k8s/overlays/%s', (overlay) =>
     for (const { object, pod } of podTemplates(objects())) {
       const label = `${object.kind}/${object.metadata.name}`;
       expect(pod.spec.securityContext.runAsNonRoot, label).toBe(true);
+      // Crewdesk's pods run as the image's own user (deploy/docker/Dockerfile's USER).
+      if (pod.spec.containers.some((container: { image: string }) => container.image.includes('crewdesk'))) {
+        const { uid, gid } = imageUser();
+        expect([pod.spec.securityContext.runAsUser, pod.spec.securityContext.runAsGroup], label).toEqual([uid, gid]);
+      }
       expect(pod.spec.securityContext.seccompProfile.type, label).toBe('RuntimeDefault');
       expect(pod.spec.automountServiceAccountToken, label).toBe(false);
       for (const container of pod.spec.containers) {
