@@ -119,7 +119,7 @@ function locationBody(d: GatewayDeployment, route: Route): string[] {
     return ['return 404;'];
   }
   const body: string[] = [];
-  if (route.credentials) body.push('limit_req zone=crewdesk_credentials burst=10 nodelay;');
+  if (route.credentials) body.push('limit_req zone=crewdesk_sign_in burst=10 nodelay;');
   if (route.upload) {
     body.push(`client_max_body_size ${d.maxUploadBytes + MULTIPART_ALLOWANCE};`);
     body.push('client_body_buffer_size 256k;');
@@ -209,7 +209,7 @@ function serverBlock(d: GatewayDeployment, listens: string[], redirect: boolean)
   return block('server', [
     ...common,
     'client_max_body_size ' + JSON_BODY_LIMIT + ';',
-    'limit_req zone=crewdesk_api burst=20 nodelay;',
+    'limit_req zone=crewdesk_requests burst=20 nodelay;',
     ...block('location = /nginx-health', ['access_log off;', 'default_type text/plain;', "return 200 'ok';"]),
     ...renderLocations(d),
     ...errorPages(),
