@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ROOT } from '../cluster/release.js';
+import { GatewayClient } from './client.js';
+
+export interface ClusterFile {
+  gateway: string;
+  gatewayHttp: string;
+  databaseUrl: string;
+  redisUrl: string;
+  amqpUrl: string;
+  processes: { name: string; role: string; pid: number | null; port: number }[];
+}
+
+export const ADMIN = { email: 'admin@cluster.example', password: 'cluster admin password 1' };
+
+/** Variables of the test runner that must not reach the cluster's API processes. */
+const UNWANTED = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'AMQP_URL',
+  'TEST_DATABASE_URL',
+  'SERVICES',
+  'PORT',
+  'DATA_DIR',
+  'NODE_ENV',
+];
+
+/**
+ * `npm run cluster` started the way an operator starts it (its own process, a directory of its
+ * own), for one test file: `cluster ready` awaited, cluster.json read, a client that trusts the
+ * gateway's certificate, and the cluster's output kept for failures and for `rolled`.
+ */
+export async function startCluster(args: string[], env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'crewdesk-cluster-test-'));
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of UNWANTED) delete childEnv[name];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'deploy/cluster/cluster.ts', '--dir', dir, ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...childEnv,
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        RATE_LIMIT_API_PER_MIN: '100000',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForOutput = async (pattern: RegExp, timeoutMs: number, from = 0) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(output.slice(from))) {
+      if (child.exitCode !== null) throw new Error(`the cluster exited (${child.exitCode}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const started = Date.now();
+  await waitForOutput(/^cluster ready: https:\/\/127\.0\.0\.1:\d+$/m, 240_000);
+  const startSeconds = (Date.now() - started) / 1000;
+
+  const read = (): ClusterFile => JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
+  const info = read();
+  const ca = readFileSync(join(dir, 'nginx', 'tls', 'gateway.crt'), 'utf8');
+  const client = new GatewayClient(info.gateway, ca);
+  const db = new pg.Pool({ connectionString: info.databaseUrl, max: 2 });
+
+  return {
+    dir,
+    info,
+    read,
+    client,
+    db,
+    startSeconds,
+    output: () => output,
+    waitForOutput,
+    /** The API processes now (pids change as they are replaced). */
+    apis: () => read().processes.filter((p) => !['postgres', 'redis', 'rabbitmq', 'gateway'].includes(p.role)),
+    /** nginx's access log lines (JSON), for which upstream answered what. */
+    accessLog: () =>
+      readFileSync(join(dir, 'nginx', 'access.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (line) =>
+            JSON.parse(line) as { client: string; method: string; uri: string; status: number; upstream: string },
+        ),
+    hup: () => child.kill('SIGHUP'),
+    async stop(): Promise<number | null> {
+      client.close();
+      await db.end().catch(() => {});
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        // Left running after 60 s: kill what cluster.json names, then the runner itself.
+        try {
+          for (const p of read().processes) if (p.pid) process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // no cluster.json
+        }
+        child.kill('SIGKILL');
+      }, 60_000);
+      const code = await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+export type Cluster = Awaited<ReturnType<typeof startCluster>>;
