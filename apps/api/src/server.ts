@@ -2,11 +2,14 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DatabaseLockedError } from './infra/db/client.js';
+import { unsupportedNodeWarning } from './node-support.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main() {
   const started = performance.now();
+  const nodeWarning = unsupportedNodeWarning();
+  if (nodeWarning) console.warn(`\n  Warning: ${nodeWarning}\n`);
   let config;
   try {
     config = loadConfig();

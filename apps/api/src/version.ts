@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
+import { apiPackageJson } from './paths.js';
 
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const version: string = (JSON.parse(readFileSync(apiPackageJson, 'utf8')) as { version: string }).version;

@@ -1,12 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePgliteDb } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePgDb } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-
-export const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+import { migrationsFolder } from '../../paths.js';
 
 /** Any fixed number: replicas starting together queue on it, so one migrates and the rest find nothing to do. */
 const MIGRATION_LOCK_KEY = 724_113_907;

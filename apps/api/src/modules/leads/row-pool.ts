@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { compiled, leadRowsWorker } from '../../paths.js';
 import type { ChunkChecker, RowChunk, RowResult } from './lead-rows.js';
 
 /**
@@ -11,9 +12,10 @@ export function createRowPool(threads = Math.min(2, availableParallelism())) {
   let pool: Piscina | null = null;
   const warm = () => {
     pool ??= new Piscina({
-      filename: new URL('./lead-rows.worker.ts', import.meta.url).href,
-      // The worker is TypeScript like the rest of the API; tsx compiles it there too.
-      execArgv: ['--import', 'tsx'],
+      filename: leadRowsWorker,
+      // From source the worker is TypeScript, which tsx compiles there too; the release build's
+      // worker is JavaScript and inherits the process's own flags.
+      execArgv: compiled ? undefined : ['--import', 'tsx'],
       minThreads: Math.max(1, threads),
       maxThreads: Math.max(1, threads),
     });

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fp from 'fastify-plugin';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
 import { pagePaths } from '@crewdesk/contracts';
+import { defaultWebRoot } from '../../paths.js';
 
-export const defaultWebRoot = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
+export { defaultWebRoot };
 const SERVER_PATHS = /^\/(api|health|metrics|\.well-known)(\/|$)/;
 const PAGES = new Set<string>(pagePaths);
 
