@@ -208,6 +208,12 @@ try {
   ready = true;
   writeClusterFile();
   log(`up in ${((Date.now() - started) / 1000).toFixed(1)} s; state in ${clusterFile}, logs in ${join(dir, 'logs')}`);
+  if (!env.ADMIN_EMAIL) {
+    log(
+      'no ADMIN_EMAIL/ADMIN_PASSWORD given: create the first admin with ' +
+        `DATABASE_URL=${servers.postgres.url} npm run cli -- create-admin --email … --name …`,
+    );
+  }
   console.log(`cluster ready: ${urls.gateway}`);
 } catch (err) {
   console.error(`[cluster] could not start: ${(err as Error).message}`);
