@@ -34,8 +34,10 @@ describe('the production shape on loopback: 3 replicas behind nginx (npm run clu
 
   afterAll(async () => {
     if (!cluster) return;
-    const code = await cluster.stop();
-    expect(code, 'the cluster stops cleanly on SIGTERM').toBe(0);
+    expect(await cluster.stop(), 'the cluster stops cleanly on SIGTERM, and everything it started').toEqual({
+      code: 0,
+      alive: [],
+    });
   }, 90_000);
 
   it('writes cluster.json with the gateway, the data tier and every process, each one alive', () => {
@@ -266,7 +268,7 @@ describe('the production shape on loopback: 3 replicas behind nginx (npm run clu
     const victim = cluster.apis()[1]!;
     process.kill(victim.pid!, 'SIGKILL');
     await cluster.waitForOutput(new RegExp(`${victim.name} restarted`), 60_000, cluster.output().length);
-    await sleep(2_000);
+    await sleep(4_000); // the restarted replica back in the pool
     const figures = await load.stop();
     const stored = await storedMarkers(cluster, 'kill');
     const { duplicates, found } = report('kill -9 of one of 3 replicas under load', figures, stored, retries);

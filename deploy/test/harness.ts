@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -67,7 +67,18 @@ export async function startCluster(args: string[], env: Record<string, string> =
     }
   };
   const started = Date.now();
-  await waitForOutput(/^cluster ready: https:\/\/127\.0\.0\.1:\d+$/m, 240_000);
+  try {
+    await waitForOutput(/^cluster ready: https:\/\/127\.0\.0\.1:\d+$/m, 240_000);
+  } catch (err) {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    const logs = join(dir, 'logs');
+    const tails = existsSync(logs)
+      ? readdirSync(logs).map((file) => `--- ${file}\n${readFileSync(join(logs, file), 'utf8').slice(-3_000)}`)
+      : [];
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
+  }
   const startSeconds = (Date.now() - started) / 1000;
 
   const read = (): ClusterFile => JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
@@ -97,9 +108,11 @@ export async function startCluster(args: string[], env: Record<string, string> =
             JSON.parse(line) as { client: string; method: string; uri: string; status: number; upstream: string },
         ),
     hup: () => child.kill('SIGHUP'),
-    async stop(): Promise<number | null> {
+    /** SIGTERM to the cluster; its exit code and the processes it had started that are still alive afterwards. */
+    async stop(): Promise<{ code: number | null; alive: string[] }> {
       client.close();
       await db.end().catch(() => {});
+      const started = existsSync(join(dir, 'cluster.json')) ? read().processes : [];
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => {
         // Left running after 60 s: kill what cluster.json names, then the runner itself.
@@ -113,9 +126,20 @@ export async function startCluster(args: string[], env: Record<string, string> =
       const code = await exited;
       clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
-      return code;
+      const alive = started.filter((p) => p.pid !== null && running(p.pid)).map((p) => `${p.name} (${p.pid})`);
+      return { code, alive };
     },
   };
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+/** Whether a process runs (not a zombie waiting for a parent to reap it), from /proc. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}

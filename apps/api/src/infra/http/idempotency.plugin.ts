@@ -100,9 +100,7 @@ export default fp(
           const taken = await db
             .update(idempotencyKeys)
             .set({ createdAt: sql`now()` })
-            .where(
-              and(where(userId, key), isNull(idempotencyKeys.status), abandoned),
-            )
+            .where(and(where(userId, key), isNull(idempotencyKeys.status), abandoned))
             .returning({ key: idempotencyKeys.key });
           if (taken.length) {
             request.idempotency = { userId, key };
