@@ -1,9 +1,10 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDeployment } from '../nginx/deployments.js';
 import { renderGateway, type Backends } from '../nginx/render.js';
-import { waitForPort } from '../../apps/api/test-services/service-process.js';
+import { serviceUser, waitForPort } from '../../apps/api/test-services/service-process.js';
 
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
@@ -27,6 +28,8 @@ export class Gateway {
   readonly config: string;
   private child: ChildProcess | null = null;
   private down = new Set<string>();
+  private workDir: string | null = null;
+  private served: { webRoot?: string; temp?: string } = {};
 
   constructor(private readonly options: GatewayOptions) {
     this.dir = join(options.dir, 'nginx');
@@ -38,18 +41,26 @@ export class Gateway {
   }
 
   private render(): void {
-    writeFileSync(this.config, renderGateway(localDeployment({ ...this.options, dir: this.dir, down: this.down })));
+    writeFileSync(
+      this.config,
+      renderGateway(localDeployment({ ...this.options, ...this.served, dir: this.dir, down: this.down })),
+    );
   }
 
   /** Writes the config, checks it with `nginx -t` and starts the master; resolves once both ports accept. */
   async start(): Promise<void> {
-    const temp = join(this.dir, 'tmp');
-    mkdirSync(temp, { recursive: true });
-    chmodSync(this.dir, 0o755);
-    // As root the workers run as nobody, and write request bodies and large answers here.
-    if (process.getuid?.() === 0) {
-      const id = (flag: string) => Number(execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim());
-      chownSync(temp, id('-u'), id('-g'));
+    const nobody = process.getuid?.() === 0 ? serviceUser('nobody') : undefined;
+    if (nobody) {
+      // As root the master runs the workers as nobody, which may not be able to enter the checkout or
+      // DIR: they get a directory of their own in the system's temp directory, with the web build copied in.
+      this.workDir = mkdtempSync(join(tmpdir(), 'crewdesk-nginx-'));
+      cpSync(this.options.webRoot, join(this.workDir, 'html'), { recursive: true });
+      mkdirSync(join(this.workDir, 'tmp'));
+      chmodSync(this.workDir, 0o755);
+      chownSync(join(this.workDir, 'tmp'), nobody.uid, nobody.gid);
+      this.served = { webRoot: join(this.workDir, 'html'), temp: join(this.workDir, 'tmp') };
+    } else {
+      mkdirSync(join(this.dir, 'tmp'), { recursive: true });
     }
     this.render();
     const test = spawnSync(NGINX, this.args('-t', '-q'), { encoding: 'utf8' });
@@ -84,12 +95,15 @@ export class Gateway {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+    this.workDir = null;
   }
 
   private args(...extra: string[]): string[] {

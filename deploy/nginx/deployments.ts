@@ -76,6 +76,8 @@ export interface LocalOptions {
   httpPort: number;
   webRoot: string;
   maxUploadBytes: number;
+  /** Where the workers write request bodies and large answers (default: DIR/tmp). */
+  temp?: string;
 }
 
 /** `npm run cluster`: loopback listeners, and the plain one serves too (no redirect), for tools without the certificate. */
@@ -94,7 +96,7 @@ export function localDeployment(options: LocalOptions): GatewayDeployment {
       pid: join(options.dir, 'nginx.pid'),
       errorLog: join(options.dir, 'error.log'),
       accessLog: join(options.dir, 'access.log'),
-      temp: join(options.dir, 'tmp'),
+      temp: options.temp ?? join(options.dir, 'tmp'),
       mimeTypes: '/etc/nginx/mime.types',
     },
     workers: 2,
