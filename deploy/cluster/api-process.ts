@@ -64,6 +64,8 @@ export class ApiProcess {
       cwd: ROOT,
       env: { ...this.env, PORT: String(this.port) },
       stdio: ['ignore', log, log],
+      // Its own process group: a Ctrl-C in the terminal reaches the cluster, which stops things in order.
+      detached: true,
     });
     closeSync(log);
     this.child = child;

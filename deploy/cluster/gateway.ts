@@ -65,7 +65,7 @@ export class Gateway {
     this.render();
     const test = spawnSync(NGINX, this.args('-t', '-q'), { encoding: 'utf8' });
     if (test.status !== 0) throw new Error(`nginx -t refused ${this.config}:\n${test.stderr}`);
-    const child = spawn(NGINX, this.args('-g', 'daemon off;'), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(NGINX, this.args('-g', 'daemon off;'), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     this.child = child;
     let output = '';
     child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000)));

@@ -32,7 +32,8 @@ export class RedisServer {
     const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // Its own process group, so a Ctrl-C meant for the runner (npm run cluster) does not stop it first.
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     this.child = child;
     await new Promise<void>((resolve, reject) => {
