@@ -75,9 +75,11 @@ async function series(name: string, env: NodeJS.ProcessEnv) {
   const verdict = (ms: number) => (ms <= BUDGET_MS ? 'within' : 'OVER');
   console.log(
     `${name.padEnd(11)} first start ${fmt(first.ms).padStart(8)} · restart median ${fmt(median(again)).padStart(7)}, ` +
-      `max ${fmt(Math.max(...again)).padStart(7)} (${again.map((ms) => Math.round(ms)).join(', ')}) — ` +
+      `min ${fmt(Math.min(...again)).padStart(7)}, max ${fmt(Math.max(...again)).padStart(7)} (${again.map((ms) => Math.round(ms)).join(', ')}) — ` +
       `${verdict(median(again))} the ${BUDGET_MS} ms budget` +
-      (cpu.length ? `; CPU until ready: first ${fmt(first.cpuMs ?? 0)}, restart median ${fmt(median(cpu))}` : ''),
+      (cpu.length
+        ? `; CPU until ready: first ${fmt(first.cpuMs ?? 0)}, restart median ${fmt(median(cpu))}, min ${fmt(Math.min(...cpu))}`
+        : ''),
   );
 }
 

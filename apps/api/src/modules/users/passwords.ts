@@ -1,15 +1,23 @@
+import { createRequire } from 'node:module';
 import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type * as LanguageCommon from '@zxcvbn-ts/language-common';
 
 // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 // `algorithm: 2` is Algorithm.Argon2id (a const enum, which isolated modules cannot import).
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-// zxcvbn's list is ordered by frequency; its head is the "10,000 most common passwords".
-const COMMON = new Set((dictionary['passwords-common'] as string[]).slice(0, 10_000).map((p) => p.toLowerCase()));
+// zxcvbn's list is ordered by frequency; its head is the "10,000 most common passwords". Its
+// dictionaries take ~0.1 s to load, so they load at the first password check, not at every start.
+const load = createRequire(import.meta.url);
+let common: Set<string> | undefined;
 
 export function isCommonPassword(password: string): boolean {
-  return COMMON.has(password.toLowerCase());
+  common ??= new Set(
+    ((load('@zxcvbn-ts/language-common') as typeof LanguageCommon).dictionary['passwords-common'] as string[])
+      .slice(0, 10_000)
+      .map((p) => p.toLowerCase()),
+  );
+  return common.has(password.toLowerCase());
 }
 
 export const hashPassword = (password: string) => hash(password, ARGON2);
