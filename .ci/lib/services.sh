@@ -152,6 +152,23 @@ install_promtool() {
   command -v promtool >/dev/null
 }
 
+# --- nginx -----------------------------------------------------------------------------------
+
+# install_nginx PACKAGE... — Debian's packages for the cluster suite. The cluster runs nginx as its
+# own master process; a system nginx that the package's postinst started (where services may
+# start) is stopped again, as install_promtool does for Prometheus.
+install_nginx() {
+  local before='' pid
+  if command -v pgrep >/dev/null; then before=$(pgrep -x nginx || true); fi
+  apt_install --no-install-recommends "$@" || return 1
+  if command -v pgrep >/dev/null; then
+    for pid in $(pgrep -x nginx || true); do
+      grep -qxF "$pid" <<<"$before" || kill "$pid" 2>/dev/null || true
+    done
+  fi
+  [[ -x /usr/sbin/nginx ]]
+}
+
 # --- Node.js 24 ------------------------------------------------------------------------------
 
 NODE24_BIN=''

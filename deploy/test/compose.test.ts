@@ -14,7 +14,7 @@ const compose = loadCompose(FILE, ENV);
 const services = Object.entries(compose.services);
 /** Services that run for good (the one-shot migrate exits, and the API waits for that). */
 const longRunning = services.filter(([, service]) => service.restart !== 'no');
-const apiServices = services.filter(([, service]) => service.image === ENV.CREWDESK_IMAGE);
+const apiServices = services.filter(([name, service]) => service.image === ENV.CREWDESK_IMAGE && name !== 'web-assets');
 const DIGEST = /^[a-z0-9./_-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/;
 
 describe('deploy/compose.production.yml', () => {
@@ -38,12 +38,12 @@ describe('deploy/compose.production.yml', () => {
     expect(() => loadCompose(FILE, withoutImage)).toThrow(/CREWDESK_IMAGE: set CREWDESK_IMAGE/);
   });
 
-  it('publishes ports only on nginx, 80 and 443', () => {
+  it('publishes ports only on nginx, 80 and 443 (to its unprivileged 8080 and 8443)', () => {
     const publishing = services.filter(([, service]) => service.ports?.length).map(([name]) => name);
     expect(publishing.sort()).toEqual(['nginx', 'nginx-split']);
     for (const name of publishing) {
       expect(compose.services[name]!.image).toBe(ENV.NGINX_IMAGE);
-      expect(compose.services[name]!.ports).toEqual(['80:80', '443:443']);
+      expect(compose.services[name]!.ports).toEqual(['80:8080', '443:8443']);
     }
   });
 
@@ -69,7 +69,8 @@ describe('deploy/compose.production.yml', () => {
   it('starts each service only after what it needs is healthy, and the API only after migrate succeeded', () => {
     for (const [name, service] of services) {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
-        const expected = dependency === 'migrate' ? 'service_completed_successfully' : 'service_healthy';
+        const oneShot = dependency === 'migrate' || dependency === 'web-assets';
+        const expected = oneShot ? 'service_completed_successfully' : 'service_healthy';
         expect(condition, `${name} → ${dependency}`).toBe(expected);
         expect(compose.services[dependency], `${name} depends on a service that exists`).toBeDefined();
       }
@@ -78,7 +79,7 @@ describe('deploy/compose.production.yml', () => {
     for (const [name, service] of apiServices.filter(([name]) => name !== 'migrate')) {
       expect(service.depends_on?.migrate?.condition, name).toBe('service_completed_successfully');
     }
-    expect(compose.services.migrate!.command).toEqual(['node', 'apps/api/dist/cli.js', 'migrate']);
+    expect(compose.services.migrate!.command).toEqual(['migrate']);
   });
 
   it('hardens every container: read-only root, tmpfs for /tmp, no new privileges, no capabilities, a pids limit, rotated logs', () => {
@@ -123,16 +124,34 @@ describe('deploy/compose.production.yml', () => {
         else expect(named, `${name}: ${volume}`).toContain(source);
       }
     }
-    expect(named.sort()).toEqual(['postgres-data', 'postgres-replica-data', 'rabbitmq-data', 'redis-data']);
+    expect(named.sort()).toEqual([
+      'postgres-data',
+      'postgres-replica-data',
+      'rabbitmq-data',
+      'redis-data',
+      'web-assets',
+    ]);
   });
 
   it('mounts the gateway config rendered from deploy/nginx for these service names', () => {
+    // Whole nginx.conf files (apps/api/test/deploy/nginx.test.ts checks they are what the renderer
+    // makes), and the web app's files copied out of the image by the one-shot web-assets.
     expect(compose.services.nginx!.volumes).toEqual([
-      './nginx/rendered/compose.conf:/etc/nginx/conf.d/default.conf:ro',
+      './nginx/rendered/compose.conf:/etc/nginx/nginx.conf:ro',
+      'web-assets:/usr/share/nginx/html:ro',
     ]);
     expect(compose.services['nginx-split']!.volumes).toEqual([
-      './nginx/rendered/compose-split.conf:/etc/nginx/conf.d/default.conf:ro',
+      './nginx/rendered/compose.split.conf:/etc/nginx/nginx.conf:ro',
+      'web-assets:/usr/share/nginx/html:ro',
     ]);
+    for (const gateway of ['nginx', 'nginx-split']) {
+      expect(compose.services[gateway]!.depends_on?.['web-assets']?.condition).toBe('service_completed_successfully');
+    }
+    // The config's TLS files are the secrets' default paths.
+    const config = readFileSync('deploy/nginx/rendered/compose.conf', 'utf8');
+    for (const secret of compose.services.nginx!.secrets as { target: string }[]) {
+      expect(config).toContain(`/run/secrets/${secret.target};`);
+    }
   });
 
   it('runs the split services with the SERVICES value of their name, and sets only variables config.ts reads', () => {

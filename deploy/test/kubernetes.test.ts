@@ -220,7 +220,8 @@ describe.each(OVERLAYS)('kubectl kustomize deploy/k8s/overlays/%s', (overlay) =>
     ]);
     const job = ofKind(objects(), 'Job')[0]!;
     const container = job.spec.template.spec.containers[0];
-    expect(container.command).toEqual(['node', 'apps/api/dist/cli.js', 'migrate']);
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(['migrate']);
     const needs = [
       ...container.envFrom.map(
         (s: { configMapRef?: { name: string }; secretRef?: { name: string } }) => (s.configMapRef ?? s.secretRef)!.name,

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logTail, run, serviceUser, waitForPort } from './service-process.js';
@@ -34,6 +34,16 @@ export class PostgresServer {
 
   get url() {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  /** The postmaster's pid (the first line of its pid file) while it runs. */
+  get pid(): number | null {
+    if (!this.running || !this.dir) return null;
+    try {
+      return Number(readFileSync(join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      return null;
+    }
   }
 
   /** The server's log file, for a failing test to print. */

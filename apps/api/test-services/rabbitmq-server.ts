@@ -40,6 +40,11 @@ export class RabbitServer {
     return `amqp://guest:guest@127.0.0.1:${this.port}`;
   }
 
+  /** The node's pid (its start script's, the leader of its process group) while it runs. */
+  get pid(): number | null {
+    return this.node?.pid ?? null;
+  }
+
   /** The node's log file, for a failing test to print. */
   get logFile() {
     return this.dir ? join(this.dir, 'log', 'rabbit.log') : null;

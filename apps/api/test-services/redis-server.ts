@@ -23,11 +23,17 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The server's pid while it runs. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // Its own process group, so a Ctrl-C meant for the runner (npm run cluster) does not stop it first.
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     this.child = child;
     await new Promise<void>((resolve, reject) => {

@@ -120,6 +120,23 @@ describe('first-admin setup', () => {
     expect(refused.statusCode).toBe(403);
   });
 
+  it('starts replicas at once with the same ADMIN_EMAIL: one creates the admin, none fails to start', async () => {
+    const email = uniqueEmail('replicas');
+    await resetDatabase(await testDatabase());
+    const env = { ADMIN_EMAIL: email, ADMIN_PASSWORD: PASSWORD };
+    const started = await Promise.allSettled([createTestApp(env), createTestApp(env), createTestApp(env)]);
+    const apps = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    try {
+      expect(
+        started.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason)),
+      ).toEqual([]);
+      expect(await activeAdminCount(apps[0]!)).toBe(1);
+      expect((await login(apps[0]!, email)).role).toBe('admin');
+    } finally {
+      await Promise.all(apps.map((a) => a.close()));
+    }
+  });
+
   it('leaves an existing ADMIN_EMAIL account as it is on the next start (no duplicate, password unchanged)', async () => {
     const email = uniqueEmail('boot');
     const first = await freshApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD: PASSWORD });

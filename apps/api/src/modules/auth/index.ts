@@ -7,6 +7,7 @@ import { authRoutes } from './auth.routes.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { createSessionsRepository } from './sessions.repository.js';
 import { SetupTokens } from './setup-tokens.js';
+import { AppError } from '../../shared/errors.js';
 
 export { default as authCore, actorOf, bearerToken } from './auth-core.plugin.js';
 
@@ -50,8 +51,14 @@ export default fp<{ routes: boolean }>(
         const { email, password } = config.bootstrapAdmin;
         const existing = await app.usersService.findByEmail(email);
         if (!existing) {
-          await app.usersService.createAccount({ email, password, name: 'Administrator', role: 'admin' });
-          app.log.info({ email }, 'created the admin from ADMIN_EMAIL');
+          try {
+            await app.usersService.createAccount({ email, password, name: 'Administrator', role: 'admin' });
+            app.log.info({ email }, 'created the admin from ADMIN_EMAIL');
+          } catch (err) {
+            // Replicas starting together all find no admin; one insert wins and the rest carry on.
+            if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+            app.log.info({ email }, 'the admin from ADMIN_EMAIL was created by another process');
+          }
         } else if (existing.role !== 'admin') {
           app.log.warn({ email }, 'ADMIN_EMAIL belongs to an account that is not an admin; left unchanged');
         }
