@@ -98,6 +98,15 @@ export const importError = z
   .meta({ id: 'ImportError', description: 'One problem found in an uploaded lead list.' });
 export const importStatuses = ['processing', 'completed', 'failed'] as const;
 
+/** How many rows a file had, and what became of them; an upload's report and its stored import share them. */
+const rowCounts = {
+  totalRows: z.number().int(),
+  validRows: z.number().int(),
+  invalidRows: z.number().int(),
+  duplicateRows: z.number().int(),
+  processedRows: z.number().int(),
+};
+
 export const importReport = z
   .object({
     id: id.nullable(),
@@ -106,11 +115,7 @@ export const importReport = z
     alreadyImported: z.boolean(),
     filename: z.string(),
     fileType: z.enum(['csv', 'xlsx']),
-    totalRows: z.number().int(),
-    validRows: z.number().int(),
-    invalidRows: z.number().int(),
-    duplicateRows: z.number().int(),
-    processedRows: z.number().int(),
+    ...rowCounts,
     errors: z.array(importError),
     errorsTruncated: z.boolean(),
     distribution: z.array(distributionEntry),
@@ -128,11 +133,7 @@ export const leadImport = z
     filename: z.string(),
     status: z.enum(importStatuses),
     uploadedBy: id,
-    totalRows: z.number().int(),
-    validRows: z.number().int(),
-    invalidRows: z.number().int(),
-    duplicateRows: z.number().int(),
-    processedRows: z.number().int(),
+    ...rowCounts,
     errors: z.array(importError),
     distribution: z.array(distributionEntry),
     createdAt: isoDateTime,

@@ -40,6 +40,18 @@ export default fp(
     });
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['health'];
+    /**
+     * What every probe shares: public, never rate limited, and logged only from warnings up (probes
+     * arrive every few seconds; logging each would drown the real traffic).
+     */
+    const probe = <S extends { summary: string; description: string; response: object }>(
+      operationId: string,
+      schema: S,
+    ) => ({
+      config: { rateLimit: false as const },
+      logLevel: 'warn' as const,
+      schema: { tags, operationId, security: [], ...schema },
+    });
     const access = createOpsAccess(app.config.metricsToken);
 
     async function cache() {
@@ -96,23 +108,15 @@ export default fp(
     ] as const) {
       r.get(
         url,
-        {
-          config: { rateLimit: false },
-          // Probes arrive every few seconds; logging each would drown the real traffic.
-          logLevel: 'warn',
-          schema: {
-            tags,
-            operationId,
-            security: [],
-            summary:
-              url === '/health/live'
-                ? 'The process is up'
-                : `The same as /health/live (the path orchestrators probe by default)`,
-            description:
-              'Liveness: answers as long as the process can serve a request, whatever its dependencies. Never rate limited.',
-            response: { 200: json(z.object({ status: z.literal('ok') }), 'The process is alive') },
-          },
-        },
+        probe(operationId, {
+          summary:
+            url === '/health/live'
+              ? 'The process is up'
+              : `The same as /health/live (the path orchestrators probe by default)`,
+          description:
+            'Liveness: answers as long as the process can serve a request, whatever its dependencies. Never rate limited.',
+          response: { 200: json(z.object({ status: z.literal('ok') }), 'The process is alive') },
+        }),
         live,
       );
     }
@@ -124,48 +128,34 @@ export default fp(
     ] as const) {
       r.get(
         url,
-        {
-          config: { rateLimit: false },
-          logLevel: 'warn',
-          schema: {
-            tags,
-            operationId,
-            security: [],
-            summary:
-              url === '/health/ready'
-                ? 'Ready for traffic: the database answers and shutdown has not begun'
-                : `The same as /health/ready (the path orchestrators probe by default)`,
-            description:
-              'Readiness: 200 while the database answers within a second and shutdown has not begun, 503 otherwise, with each check. Never rate limited.',
-            response: {
-              200: json(ready, 'Ready: every check is up'),
-              503: json(ready, 'Not ready: a check is down (the database, or shutdown has begun)'),
-            },
+        probe(operationId, {
+          summary:
+            url === '/health/ready'
+              ? 'Ready for traffic: the database answers and shutdown has not begun'
+              : `The same as /health/ready (the path orchestrators probe by default)`,
+          description:
+            'Readiness: 200 while the database answers within a second and shutdown has not begun, 503 otherwise, with each check. Never rate limited.',
+          response: {
+            200: json(ready, 'Ready: every check is up'),
+            503: json(ready, 'Not ready: a check is down (the database, or shutdown has begun)'),
           },
-        },
+        }),
         readiness,
       );
     }
 
     r.get(
       '/health',
-      {
-        config: { rateLimit: false },
-        logLevel: 'warn',
-        schema: {
-          tags,
-          operationId: 'health',
-          security: [],
-          summary: 'Dependencies, uptime and memory',
-          description:
-            'Each dependency (database, cache, events with the outbox backlog) with its kind, every circuit breaker’s state, the version, uptime and memory. ' +
-            '503 only when the database is down: without the cache or the broker requests still succeed.',
-          response: {
-            200: json(health, 'Healthy: the database is up'),
-            503: json(health, 'Unhealthy: the database is down'),
-          },
+      probe('health', {
+        summary: 'Dependencies, uptime and memory',
+        description:
+          'Each dependency (database, cache, events with the outbox backlog) with its kind, every circuit breaker’s state, the version, uptime and memory. ' +
+          '503 only when the database is down: without the cache or the broker requests still succeed.',
+        response: {
+          200: json(health, 'Healthy: the database is up'),
+          503: json(health, 'Unhealthy: the database is down'),
         },
-      },
+      }),
       async (request, reply) => {
         const [db, cacheCheck, eventsCheck] = await Promise.all([database(), cache(), events()]);
         const mem = process.memoryUsage();
