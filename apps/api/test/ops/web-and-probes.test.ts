@@ -47,6 +47,26 @@ describe('pages, probes and unknown paths', () => {
     );
   });
 
+  it('serves the build’s files from the catch-all: hashed assets cached for a year, a missing or outside file never', async () => {
+    const asset = await app.inject({ method: 'GET', url: '/assets/app-abc123.js' });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.body).toBe('console.log(1)');
+    expect(asset.headers['content-type']).toMatch(/javascript/);
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await app.inject({ method: 'HEAD', url: '/assets/app-abc123.js' })).statusCode).toBe(200);
+    const index = await app.inject({ method: 'GET', url: '/index.html' });
+    expect([index.statusCode, index.headers['cache-control']]).toEqual([200, 'no-cache']);
+
+    const missing = await app.inject({ method: 'GET', url: '/assets/app-gone999.js' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
+    for (const url of ['/assets/../../../etc/passwd.txt', '/assets/%2e%2e/%2e%2e/etc/hosts.txt', '/.env.js']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect([403, 404], url).toContain(res.statusCode);
+      expect(res.body, url).not.toMatch(/root:|localhost/);
+    }
+  });
+
   it('answers /livez, /readyz and /healthz as the real probes do', async () => {
     expect((await app.inject({ method: 'GET', url: '/livez' })).json()).toEqual({ status: 'ok' });
     for (const url of ['/readyz', '/healthz']) {

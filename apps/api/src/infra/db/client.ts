@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
@@ -9,7 +7,7 @@ import pg from 'pg';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { createBreaker, guarded, type Breaker } from '../resilience/breakers.js';
 import * as schema from './schema/index.js';
-import { migratePglite, migratePostgres } from './migrate.js';
+import { migratePostgres } from './migrate.js';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -91,6 +89,12 @@ async function openPglite(dir: string | null): Promise<DatabaseHandle> {
       throw err;
     }
   }
+  // Loaded only here: a process on PostgreSQL never loads PGlite (its wasm loader costs start time).
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('./migrate-pglite.js'),
+  ]);
   const client = dir ? new PGlite(dir) : new PGlite();
   await client.waitReady;
   const { db, beforeCommit } = withCommitHooks(drizzlePglite(client, { schema }) as unknown as Database);

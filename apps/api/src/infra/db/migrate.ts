@@ -1,6 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePgliteDb } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePgDb } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -8,10 +5,6 @@ import { migrationsFolder } from '../../paths.js';
 
 /** Any fixed number: replicas starting together queue on it, so one migrates and the rest find nothing to do. */
 const MIGRATION_LOCK_KEY = 724_113_907;
-
-export async function migratePglite(client: PGlite) {
-  await migratePgliteDb(drizzlePglite(client), { migrationsFolder });
-}
 
 export async function migratePostgres(url: string) {
   // Session-level advisory locks belong to one connection, so migrate on a dedicated client.

@@ -5,7 +5,6 @@ import { activityConsumer } from './activity.js';
 import type { EventBroker } from './broker.js';
 import { recordEvents, type EventSink, type NewEvent } from './events.js';
 import { createInProcessBroker } from './in-process.js';
-import { createRabbitBroker } from './rabbitmq.js';
 import { OutboxRelay } from './relay.js';
 
 export interface Events extends EventSink {
@@ -35,7 +34,9 @@ const POLL_MS = 1_000;
 export default fp(
   async (app) => {
     const inProcess = app.config.amqpUrl ? null : createInProcessBroker(app.log);
-    const broker: EventBroker = inProcess ?? createRabbitBroker(app.config.amqpUrl as string, app.log);
+    // The AMQP client loads only when there is a broker to talk to.
+    const broker: EventBroker =
+      inProcess ?? (await import('./rabbitmq.js')).createRabbitBroker(app.config.amqpUrl as string, app.log);
     const breaker = app.breakers.add(
       broker.kind === 'rabbitmq' ? 'rabbitmq' : 'events',
       createBreaker('events', { timeoutMs: 6_000, resetMs: 3_000 }),

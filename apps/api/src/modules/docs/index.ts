@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import { documentTransform } from './components.js';
 import { operationTransform } from './operations.js';
 
@@ -61,6 +60,8 @@ export default fp(
     });
     // The document is always built (the suite checks answers against it); serving it is optional.
     if (!app.config.apiDocs) return;
+    // The UI (and its YAML and static-file dependencies) loads only where it is served.
+    const { default: swaggerUi } = await import('@fastify/swagger-ui');
     await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: true } });
     app.get('/api/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
   },

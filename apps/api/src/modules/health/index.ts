@@ -41,14 +41,16 @@ export default fp(
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['health'];
     /**
-     * What every probe shares: public, never rate limited, and logged only from warnings up (probes
-     * arrive every few seconds; logging each would drown the real traffic).
+     * What every probe shares: public, never rate limited, never compressed (a few hundred bytes,
+     * asked every few seconds: the compression hook's work, and its first-use loading, is all cost),
+     * and logged only from warnings up (logging each would drown the real traffic).
      */
     const probe = <S extends { summary: string; description: string; response: object }>(
       operationId: string,
       schema: S,
     ) => ({
       config: { rateLimit: false as const },
+      compress: false as const,
       logLevel: 'warn' as const,
       schema: { tags, operationId, security: [], ...schema },
     });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { compiled, leadRowsWorker } from '../../paths.js';
 import type { ChunkChecker, RowChunk, RowResult } from './lead-rows.js';
 
@@ -9,26 +9,31 @@ import type { ChunkChecker, RowChunk, RowResult } from './lead-rows.js';
  * (`warm`, called as an upload starts, so they boot while the file arrives); then they stay.
  */
 export function createRowPool(threads = Math.min(2, availableParallelism())) {
-  let pool: Piscina | null = null;
+  let pool: Promise<Piscina> | null = null;
+  // piscina itself loads with the first upload too.
   const warm = () => {
-    pool ??= new Piscina({
-      filename: leadRowsWorker,
-      // From source the worker is TypeScript, which tsx compiles there too; the release build's
-      // worker is JavaScript and inherits the process's own flags.
-      execArgv: compiled ? undefined : ['--import', 'tsx'],
-      minThreads: Math.max(1, threads),
-      maxThreads: Math.max(1, threads),
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
-    });
+    pool ??= import('piscina').then(
+      ({ Piscina }) =>
+        new Piscina({
+          filename: leadRowsWorker,
+          // From source the worker is TypeScript, which tsx compiles there too; the release build's
+          // worker is JavaScript and inherits the process's own flags.
+          execArgv: compiled ? undefined : ['--import', 'tsx'],
+          minThreads: Math.max(1, threads),
+          maxThreads: Math.max(1, threads),
+          resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+        }),
+    );
     return pool;
   };
-  const checker: ChunkChecker = (chunk: RowChunk) => warm().run(chunk) as Promise<RowResult[]>;
+  const checker: ChunkChecker = async (chunk: RowChunk) => (await warm()).run(chunk) as Promise<RowResult[]>;
   return {
     checker,
     warm: () => void warm(),
     async close() {
-      await pool?.destroy();
+      const closing = pool;
       pool = null;
+      await (await closing)?.destroy();
     },
   };
 }

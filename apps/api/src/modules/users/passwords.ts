@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { hash, verify } from '@node-rs/argon2';
+import type * as Argon2 from '@node-rs/argon2';
 import type * as LanguageCommon from '@zxcvbn-ts/language-common';
 
 // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
@@ -20,9 +20,14 @@ export function isCommonPassword(password: string): boolean {
   return common.has(password.toLowerCase());
 }
 
-export const hashPassword = (password: string) => hash(password, ARGON2);
+// The native addon loads with the first password a process checks, not with every start.
+let argon2: Promise<typeof Argon2> | undefined;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
+
+export const hashPassword = async (password: string) => (await loadArgon2()).hash(password, ARGON2);
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  const { verify } = await loadArgon2(); // a missing addon is an error, not a wrong password
   try {
     return await verify(passwordHash, password);
   } catch {

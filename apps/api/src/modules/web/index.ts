@@ -12,6 +12,10 @@ const PAGES = new Set<string>(pagePaths);
 /**
  * Serves the built web app on the API's own port: hashed assets cached for a year, everything
  * else revalidated, and client-side routes answered with index.html.
+ *
+ * One route for all the files (`serve: false`: the catch-all sends them): @fastify/static's
+ * `wildcard: false` would read the whole build at start and add two routes per file, which cost
+ * a replica's start more than the rest of the web app together.
  */
 export default fp<{ root?: string }>(
   async (app, { root = defaultWebRoot }) => {
@@ -21,7 +25,7 @@ export default fp<{ root?: string }>(
     }
     await app.register(fastifyStatic, {
       root,
-      wildcard: false,
+      serve: false,
       index: false,
       cacheControl: false,
       setHeaders: (reply, path) => {
@@ -31,10 +35,12 @@ export default fp<{ root?: string }>(
     const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
     const page = { schema: { hide: true } };
     app.get('/', page, (_request, reply) => sendIndex(reply));
-    app.get('/*', page, (request, reply) => {
+    app.get<{ Params: { '*': string } }>('/*', page, (request, reply) => {
       const path = (request.url.split('?')[0] ?? '/').replace(/(.)\/+$/, '$1');
-      // Unknown API paths and missing files stay 404 problems; only the app's pages get the app.
-      if (SERVER_PATHS.test(path) || /\.[a-z0-9]+$/i.test(path)) return reply.callNotFound();
+      // Unknown API paths stay 404 problems; a path with an extension is a file of the build (a
+      // missing one is a 404 problem too, one outside the build 403); only the app's pages get the app.
+      if (SERVER_PATHS.test(path)) return reply.callNotFound();
+      if (/\.[a-z0-9]+$/i.test(path)) return reply.sendFile(request.params['*']);
       // Any other path: the app's own not-found page, with the status that says so.
       return sendIndex(reply.code(PAGES.has(path) ? 200 : 404));
     });
