@@ -6,7 +6,7 @@
 // from node_modules took most of the server's start (bench/startup.ts). Packages that find their own
 // files at run time stay imports from node_modules (EXTERNAL), where they load as they do from
 // source: native addons (argon2), PGlite's wasm and data files, piscina's and pino's worker files,
-// swagger-ui's assets, and those that read their own package.json; the build fails if a bundled
+// and those that read their own package.json (swagger-ui is told where its assets are); the build fails if a bundled
 // package uses __dirname or __filename, which would point into apps/api/dist instead. The optional
 // backends (Sentry, OpenTelemetry) stay lazy imports from node_modules too.
 //
@@ -25,12 +25,7 @@ const EXTERNAL = [
   '@node-rs/argon2',
   'piscina',
   'pino',
-  '@fastify/swagger-ui',
-  // Shared by @fastify/swagger (bundled) and swagger-ui (external), so it loads once.
-  'yaml',
   'ioredis',
-  // One copy for the web app's files and swagger-ui's (which is external and loads it itself).
-  '@fastify/static',
   '@sentry/*',
   // The tracing SDK loads only when OTEL_EXPORTER_OTLP_ENDPOINT is set. @opentelemetry/api is
   // bundled: prom-client requires it at start, and ~50 files through Node's loader cost ~30 ms.
@@ -95,6 +90,9 @@ const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.
 const DIRNAME_ALLOWED = [
   // Only for a default title and version of the OpenAPI document (in a try), which docs/ sets.
   'node_modules/@fastify/swagger/lib/util/read-package-json.js',
+  // Only when no baseDir and logo are given; docs/ gives both, found from the package.
+  'node_modules/@fastify/swagger-ui/lib/routes.js',
+  'node_modules/@fastify/swagger-ui/index.js',
 ];
 for (const [file] of outputs) {
   const code = readFileSync(`${root}${file}`, 'utf8');

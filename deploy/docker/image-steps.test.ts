@@ -180,7 +180,7 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
     expect(await data.exit, data.output()).toBe(0);
   }, 30_000);
 
-  it('serves as uid 1000 under tini: ready, the web app, APP_REVISION in crewdesk_build_info, a lead file checked in worker threads, HEALTHCHECK passes; SIGTERM stops it cleanly', async () => {
+  it('serves as uid 1000 under tini: ready, the web app, the API reference (bundled swagger-ui finding its files), APP_REVISION in crewdesk_build_info, a lead file checked in worker threads, HEALTHCHECK passes; SIGTERM stops it cleanly', async () => {
     const port = Number(env.PORT);
     const server = start([...entrypoint, ...cmd], { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
     try {
@@ -192,6 +192,9 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="root">');
+      for (const path of ['/api/docs/static/swagger-ui-bundle.js', '/api/docs/static/logo.svg', '/api/openapi.json']) {
+        expect((await fetch(`http://127.0.0.1:${port}${path}`)).status, path).toBe(200);
+      }
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(new RegExp(`crewdesk_build_info\\{[^}]*revision="${REVISION}"`));
 

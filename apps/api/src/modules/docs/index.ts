@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import { documentTransform } from './components.js';
@@ -60,9 +63,17 @@ export default fp(
     });
     // The document is always built (the suite checks answers against it); serving it is optional.
     if (!app.config.apiDocs) return;
-    // The UI (and its YAML and static-file dependencies) loads only where it is served.
+    // The UI loads only where it is served. Its files are found from its package, not from
+    // __dirname, so the release build can bundle its code.
     const { default: swaggerUi } = await import('@fastify/swagger-ui');
-    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+    const baseDir = join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static');
+    await app.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      baseDir,
+      logo: { type: 'image/svg+xml', content: await readFile(join(baseDir, 'logo.svg')) },
+      staticCSP: true,
+      uiConfig: { deepLinking: true },
+    });
     app.get('/api/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
   },
   { name: 'docs', dependencies: ['config'] },
