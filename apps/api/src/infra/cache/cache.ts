@@ -14,16 +14,18 @@ export interface Cache {
 
 /**
  * Entries of a superseded cache version are never read again and wait to be evicted, so the memory
- * cache is bounded by size as well as by count: 32 Mi characters of keys and values (32–64 MiB
- * of string data, by how V8 stores them).
+ * cache is bounded by size: 32 Mi characters (32–64 MiB of string data, by how V8 stores them),
+ * each entry counting its key, its value and ENTRY_OVERHEAD_CHARS for its bookkeeping, so many tiny
+ * entries are bounded as surely as a few large ones (at most ~260,000 entries). No count limit:
+ * lru-cache preallocates its arrays for one, which for 50,000 entries took ~30 ms of every start.
  */
 const MEMORY_CACHE_CHARS = 32 * 1024 * 1024;
+const ENTRY_OVERHEAD_CHARS = 128;
 
-export function createMemoryCache(max = 50_000, maxChars = MEMORY_CACHE_CHARS): Cache {
+export function createMemoryCache(maxChars = MEMORY_CACHE_CHARS): Cache {
   const lru = new LRUCache<string, string>({
-    max,
     maxSize: maxChars,
-    sizeCalculation: (value, key) => value.length + key.length,
+    sizeCalculation: (value, key) => value.length + key.length + ENTRY_OVERHEAD_CHARS,
     ttlAutopurge: false,
   });
   return {
