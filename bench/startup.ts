@@ -5,7 +5,9 @@
  *
  * PostgreSQL: a throwaway Debian server on loopback, the API in production mode (NODE_ENV=production
  * with the variables it demands); the first start migrates an empty database, every later one finds
- * the schema current, as a replica starting in a running deployment does. Embedded: PGlite files in
+ * the schema current, as a replica starting in a running deployment does. Restarts reuse Node's
+ * compile cache, as a process restarted on the same machine does; the "cold" line starts without it
+ * (NODE_DISABLE_COMPILE_CACHE=1), as a new container does (its /tmp is empty). Embedded: PGlite files in
  * a new DATA_DIR, first start (creates the database, migrates, writes the signing key) and restarts.
  * Node's own start (`node -e ''`, to exit) is printed beside them as the floor.
  *
@@ -115,6 +117,7 @@ try {
   const dataDir = mkdtempSync(join(tmpdir(), 'crewdesk-startup-pg-'));
   dirs.push(dataDir);
   await series('PostgreSQL', { ...production, DATABASE_URL: pg.url, DATA_DIR: dataDir });
+  await series('cold', { ...production, DATABASE_URL: pg.url, DATA_DIR: dataDir, NODE_DISABLE_COMPILE_CACHE: '1' });
 } catch (err) {
   console.log(`PostgreSQL: not measured: ${(err as Error).message.split('\n')[0]}`);
   process.exitCode = 1;

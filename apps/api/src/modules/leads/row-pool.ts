@@ -29,7 +29,8 @@ export function createRowPool(threads = Math.min(2, availableParallelism())) {
   const checker: ChunkChecker = async (chunk: RowChunk) => (await warm()).run(chunk) as Promise<RowResult[]>;
   return {
     checker,
-    warm: () => void warm(),
+    // A pool that cannot start fails the checker's call; warming alone must not be an unhandled rejection.
+    warm: () => void warm().catch(() => {}),
     async close() {
       const closing = pool;
       pool = null;
