@@ -1,5 +1,4 @@
 import type { ProblemRows } from '@crewdesk/contracts';
-import Papa from 'papaparse';
 import { download } from '../../../lib/download';
 
 /** Spreadsheet apps run cells that start like a formula; a leading quote keeps them text (OWASP CSV injection). */
@@ -13,7 +12,9 @@ const safe = (cell: string | number) => {
  * The rows a check found that would not be imported, as the server serves a stored import's:
  * Row, Problem, then the row under the file's own headers; CRLF lines, formulas neutralised.
  */
-export function problemRowsCsv({ header, rows }: ProblemRows): string {
+export async function problemRowsCsv({ header, rows }: ProblemRows): Promise<string> {
+  // Loaded when needed, as the file preview loads it.
+  const Papa = (await import('papaparse')).default;
   const data = rows.map((r) => [r.row, r.reason, ...r.cells].map(safe));
   return `${Papa.unparse({ fields: ['Row', 'Problem', ...header].map(safe), data }, { newline: '\r\n' })}\r\n`;
 }
@@ -22,8 +23,8 @@ export function problemRowsCsv({ header, rows }: ProblemRows): string {
 const nameFor = (filename: string) => `${filename.replace(/\.(csv|xlsx)$/i, '') || 'leads'}-problem-rows.csv`;
 
 /** Saves a check's problem rows, made here from its report: nothing was stored on the server. */
-export function saveProblemRows(problems: ProblemRows, filename: string) {
-  const url = URL.createObjectURL(new Blob([problemRowsCsv(problems)], { type: 'text/csv;charset=utf-8' }));
+export async function saveProblemRows(problems: ProblemRows, filename: string) {
+  const url = URL.createObjectURL(new Blob([await problemRowsCsv(problems)], { type: 'text/csv;charset=utf-8' }));
   const a = document.createElement('a');
   a.href = url;
   a.download = nameFor(filename);

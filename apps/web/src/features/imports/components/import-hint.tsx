@@ -8,9 +8,9 @@ export function ImportHint() {
   return (
     <>
       <p className="muted" data-testid="import-hint">
-        Each lead needs a <strong>First name</strong> and a <strong>Phone</strong>; <strong>Notes</strong> are
-        optional. After the check you choose which column of your file holds each, and what happens to the others. Up
-        to 10 MB unless your admin set another limit.
+        Each lead needs a <strong>First name</strong> and a <strong>Phone</strong>; <strong>Notes</strong> are optional.
+        After the check you choose which column of your file holds each, and what happens to the others. Up to 10 MB
+        unless your admin set another limit.
       </p>
       {settings.data && (
         <p className="muted" data-testid="phone-hint">

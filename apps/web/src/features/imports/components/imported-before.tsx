@@ -14,8 +14,8 @@ export function ImportedBefore({ report }: { report: ImportReport }) {
       <h2>This file was imported before</h2>
       <p>
         {report.importedAt ? `Imported ${formatDateTime(report.importedAt)}: ` : 'Imported earlier: '}
-        <strong>{plural(report.processedRows, 'lead')} created</strong>, {plural(skipped, 'row')} skipped. Nothing
-        new is written.
+        <strong>{plural(report.processedRows, 'lead')} created</strong>, {plural(skipped, 'row')} skipped. Nothing new
+        is written.
       </p>
       <p className="actions">
         {report.id && <Link to={`/leads?importId=${report.id}`}>See its leads</Link>}

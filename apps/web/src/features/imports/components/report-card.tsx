@@ -62,10 +62,12 @@ export function ReportCard({ report }: { report: ImportReport }) {
       )}
       {report.problemRows.rows.length > 0 && (
         <p className="actions">
-          <Button onClick={() => saveProblemRows(report.problemRows, report.filename)}>Download problem rows</Button>
+          <Button onClick={() => void saveProblemRows(report.problemRows, report.filename)}>
+            Download problem rows
+          </Button>
           <span className="muted">
-            {report.problemRows.rows.length} row{report.problemRows.rows.length === 1 ? '' : 's'} as your file has
-            them, with the row number and the reason{report.problemRows.truncated ? ' (the first ones only)' : ''}.
+            {report.problemRows.rows.length} row{report.problemRows.rows.length === 1 ? '' : 's'} as your file has them,
+            with the row number and the reason{report.problemRows.truncated ? ' (the first ones only)' : ''}.
           </span>
         </p>
       )}

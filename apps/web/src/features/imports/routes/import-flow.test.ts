@@ -1,12 +1,6 @@
 import type { ImportReport, LeadImport } from '@crewdesk/contracts';
 import { describe, expect, it } from 'vitest';
-import {
-  importFlow,
-  initialImportFlow,
-  mappingToSend,
-  type ImportEvent,
-  type ImportFlow,
-} from './import-flow';
+import { importFlow, initialImportFlow, mappingToSend, type ImportEvent, type ImportFlow } from './import-flow';
 
 const file = new File(['FirstName,Phone\nAda,+15550100'], 'leads.csv', { type: 'text/csv' });
 const other = new File(['FirstName,Phone'], 'other.csv', { type: 'text/csv' });
