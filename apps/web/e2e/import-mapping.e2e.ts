@@ -82,6 +82,7 @@ describe('importing a file with its own column names', () => {
     await workspace.getByRole('button', { name: 'Save workspace settings' }).click();
     await workspace.getByText('081234 56789 becomes +91 81234 56789', { exact: false }).waitFor();
     await shots(admin, 'settings-workspace');
+    await admin.getByRole('button', { name: 'Dismiss' }).click();
 
     await admin.getByRole('link', { name: 'Import' }).click();
     const hint = admin.getByTestId('phone-hint');

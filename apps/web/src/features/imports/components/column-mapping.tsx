@@ -41,16 +41,19 @@ export function ColumnMappingTable({
         <table className="table">
           <thead>
             <tr>
-              <th scope="col">Column in your file</th>
-              <th scope="col">First value</th>
+              <th scope="col">Column in your file (first value)</th>
               <th scope="col">Import as</th>
             </tr>
           </thead>
           <tbody>
             {columns.map((c) => (
               <tr key={c.name} data-testid="mapping-row">
-                <th scope="row">{c.name}</th>
-                <td className="muted">{c.sample || '—'}</td>
+                <th scope="row">
+                  {c.name}
+                  <span className="mapping-sample muted" data-testid="mapping-sample">
+                    {c.sample || '—'}
+                  </span>
+                </th>
                 <td>
                   <select
                     aria-label={`Import “${c.name}” as`}
