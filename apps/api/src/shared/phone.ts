@@ -76,6 +76,6 @@ export function normalisePhone(input: string, defaultRegion: string | null): Pho
   }
   // Without a default country a local number cannot be placed; anything else is no number at all.
   return digits.length >= 6 && digits.length <= 12
-    ? { ok: false, message: 'Add the country code (for example +1 415 555 0100), or set a default phone country' }
+    ? { ok: false, message: 'Add the country code (for example +1 415 555 0100)' }
     : { ok: false, message: 'Not a valid phone number' };
 }

@@ -203,6 +203,24 @@ describe('lead imports: problem rows', () => {
     expect(report.problemRows.truncated).toBe(true);
   });
 
+  it('holds the cells of a wide file’s rows only up to its memory bound, and says the problem rows are cut', async () => {
+    const admin = await createUser(ctx.app, 'admin');
+    await createAgent(ctx.app, admin);
+    // 1,000 columns a row: each row held costs about 42 kB, so the 16 MiB bound holds about 400.
+    const filler = Array.from({ length: 998 }, () => 'x');
+    const rows = Array.from({ length: 800 }, (_, i) => [`N${i}`, 'no phone here', ...filler]);
+    const report = await dryRun(
+      ctx.app,
+      admin,
+      csvOf([['FirstName', 'Phone', ...filler.map((_, i) => `C${i}`)], ...rows]),
+    );
+    expect(report.invalidRows).toBe(800);
+    expect(report.problemRows.truncated).toBe(true);
+    expect(report.problemRows.rows.length).toBeGreaterThan(100);
+    expect(report.problemRows.rows.length).toBeLessThan(800);
+    expect(report.problemRows.rows[0]?.cells).toHaveLength(1000);
+  });
+
   it('answers 404 for the problem rows of an unknown import, and 403 to an agent', async () => {
     const admin = await createUser(ctx.app, 'admin');
     const agent = await createUser(ctx.app, 'agent');

@@ -136,7 +136,8 @@ describe('lead rows: validation and duplicates (no DEFAULT_PHONE_REGION)', () =>
       {
         row: 2,
         column: 'Phone',
-        message: 'Add the country code (for example +1 415 555 0100), or set a default phone country: "(212) 200-0000"',
+        message:
+          'Add the country code (for example +1 415 555 0100), or set a default phone country in Settings: "(212) 200-0000"',
       },
     ]);
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { WorkspaceSettings } from '@crewdesk/contracts';
 import { createUser, PASSWORD, uniqueEmail, useTestApp, type SignedIn } from '../helper.js';
-import { expectProblem } from '../tasks/support.js';
+import { expectProblem } from '../leads/support.js';
 
 const URL = '/api/v1/workspace/settings';
 const get = (app: FastifyInstance, who: SignedIn) => app.inject({ method: 'GET', url: URL, headers: who.auth });

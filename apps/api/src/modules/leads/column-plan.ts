@@ -44,7 +44,9 @@ export const headerName = (h: string) => h.replace(/^\uFEFF/, '').trim();
 
 /** Files with the same columns in the same order share a saved mapping. */
 export const headerKey = (header: string[]) =>
-  createHash('sha256').update(JSON.stringify(header.map(normaliseHeader))).digest('hex');
+  createHash('sha256')
+    .update(JSON.stringify(header.map(normaliseHeader)))
+    .digest('hex');
 
 export interface ColumnPlan {
   /** The header's names, as the file has them. */
@@ -94,7 +96,12 @@ export function planColumns(rawHeader: string[], requested?: ColumnMapping, save
     const twice = FIELDS.flatMap((field) => {
       const names = header.filter((_, i) => targets[i] === field);
       return names.length > 1
-        ? [{ path: 'mapping', message: `${FIELD_LABELS[field]} is chosen for more than one column: ${names.join(', ')}` }]
+        ? [
+            {
+              path: 'mapping',
+              message: `${FIELD_LABELS[field]} is chosen for more than one column: ${names.join(', ')}`,
+            },
+          ]
         : [];
     });
     if (twice.length) throw mappingError(twice);

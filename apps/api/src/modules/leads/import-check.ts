@@ -62,7 +62,7 @@ export async function checkFile(options: FileCheckOptions): Promise<{ writing: P
           tally.validRows--;
           tally.duplicateRows++;
           tally.report({ row, column: 'Phone', message: `${phone} is already a lead; skipped` });
-          tally.problemRow(row, `Already a lead (${phone}); skipped`, cells ?? []);
+          tally.problemRow(row, `Already a lead (${phone}); skipped`, cells ?? null);
         } else fresh.push({ row, firstName, phone, notes, agentId: dealer.next() });
       }
       if (!write) continue;

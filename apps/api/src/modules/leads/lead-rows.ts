@@ -39,6 +39,13 @@ export const MAX_REPORTED_ERRORS = 1000;
  * MAX_REPORTED_ERRORS rows), so the download stays small whatever the file holds.
  */
 export const MAX_PROBLEM_ROW_CHARS = 1024 * 1024;
+/**
+ * The rows as the file has them are kept only while their chunk is checked, and only up to about
+ * this many bytes for all chunks in flight together: a wide file (1,000 columns) costs no more
+ * memory than before, and the problem rows of what did not fit are cut, and say so.
+ */
+const SOURCE_BYTES = 16 * 1024 * 1024;
+const sourceCost = (cells: string[]) => cells.reduce((n, c) => n + 2 * c.length + 40, 64);
 /** Data rows read for the columns' sample values. */
 const SAMPLE_ROWS = 20;
 
@@ -60,12 +67,13 @@ export function checkChunk({ rows, columns, defaultRegion }: RowChunk): RowResul
       problems.push({ row, column: 'FirstName', message: 'First name is longer than 100 characters' });
     if (notes.length > 1000) problems.push({ row, column: 'Notes', message: 'Notes are longer than 1000 characters' });
     const phone = normalisePhone(phoneText, defaultRegion);
-    if (!phone.ok)
-      problems.push({
-        row,
-        column: 'Phone',
-        message: phoneText ? `${phone.message}: "${clip(phoneText)}"` : phone.message,
-      });
+    if (!phone.ok) {
+      // An admin can give the workspace a default country, and local numbers then work.
+      const reason = defaultRegion
+        ? phone.message
+        : phone.message.replace(/^(Add the country code .*)$/, '$1, or set a default phone country in Settings');
+      problems.push({ row, column: 'Phone', message: phoneText ? `${reason}: "${clip(phoneText)}"` : reason });
+    }
     return phone.ok && problems.length === 0 ? { row, firstName, phone: phone.e164, notes } : { row, problems };
   });
 }
@@ -93,8 +101,17 @@ export class FileTally {
     else this.errorsTruncated = true;
   }
 
-  /** A row that is not imported, kept as the file has it while the bounds allow. */
-  problemRow(row: number, reason: string, cells: string[]) {
+  /** Whether no further problem row would be kept (the rows' cells need not be held for them). */
+  get problemRowsFull() {
+    return this.problems.rows.length >= MAX_REPORTED_ERRORS || this.problemChars >= MAX_PROBLEM_ROW_CHARS;
+  }
+
+  /** A row that is not imported, kept as the file has it while the bounds allow (null: its cells were not held). */
+  problemRow(row: number, reason: string, cells: string[] | null) {
+    if (!cells) {
+      this.problems.truncated = true;
+      return;
+    }
     const chars = cells.reduce((n, c) => n + c.length, reason.length);
     if (this.problems.rows.length >= MAX_REPORTED_ERRORS || this.problemChars + chars > MAX_PROBLEM_ROW_CHARS) {
       this.problems.truncated = true;
@@ -179,29 +196,31 @@ export interface CheckOptions {
 export async function* checkRows(
   rows: AsyncIterable<FileRow>,
   tally: FileTally,
-  {
-    defaultRegion,
-    checker,
-    mapping,
-    savedTargets,
-    allowIncomplete = false,
-    chunkRows = 2000,
-    ahead = 4,
-  }: CheckOptions,
+  { defaultRegion, checker, mapping, savedTargets, allowIncomplete = false, chunkRows = 2000, ahead = 4 }: CheckOptions,
 ): AsyncGenerator<ValidLead[]> {
   const firstRowOfPhone = new Map<string, number>();
   // Each chunk in flight keeps its rows as the file has them, for the problem rows.
-  const inFlight: { results: Promise<RowResult[]>; sources: string[][] }[] = [];
+  const inFlight: { results: Promise<RowResult[]>; sources: (string[] | null)[]; cost: number }[] = [];
   let pick: ((cells: string[]) => string[]) | null = null;
   let incomplete = false;
   let chunk: FileRow[] = [];
-  let sources: string[][] = [];
+  let sources: (string[] | null)[] = [];
+  let chunkCost = 0;
+  let heldCost = 0;
   let chunksSent = 0;
+  const hold = (cells: string[]) => {
+    if (tally.problemRowsFull) return null;
+    const cost = sourceCost(cells);
+    if (heldCost + cost > SOURCE_BYTES) return null;
+    heldCost += cost;
+    chunkCost += cost;
+    return cells;
+  };
 
-  const settle = (results: RowResult[], sources: string[][]): ValidLead[] => {
+  const settle = (results: RowResult[], sources: (string[] | null)[]): ValidLead[] => {
     const valid: ValidLead[] = [];
     results.forEach((result, i) => {
-      const cells = sources[i] ?? [];
+      const cells = sources[i] ?? null;
       if ('problems' in result) {
         tally.invalidRows++;
         result.problems.forEach((p) => tally.report(p));
@@ -222,22 +241,26 @@ export async function* checkRows(
       }
       firstRowOfPhone.set(result.phone, result.row);
       tally.validRows++;
-      result.cells = cells;
+      if (cells) result.cells = cells;
       valid.push(result);
     });
     return valid;
   };
   const next = async () => {
-    const { results, sources } = inFlight.shift()!;
-    return settle(await results, sources);
+    const { results, sources, cost } = inFlight.shift()!;
+    const valid = settle(await results, sources);
+    heldCost -= cost;
+    return valid;
   };
   const send = (last: boolean) => {
     const work = { rows: chunk, columns: PICKED, defaultRegion };
     // A file of a single chunk is not worth a thread hop.
-    inFlight.push({ results: last && chunksSent === 0 ? checkInThisThread(work) : checker(work), sources });
+    const results = last && chunksSent === 0 ? checkInThisThread(work) : checker(work);
+    inFlight.push({ results, sources, cost: chunkCost });
     chunksSent++;
     chunk = [];
     sources = [];
+    chunkCost = 0;
   };
   let dataRows = 0;
   const sample = (cells: string[]) => {
@@ -275,7 +298,7 @@ export async function* checkRows(
         );
       }
       chunk.push({ row: fileRow.row, cells: pick!(fileRow.cells) });
-      sources.push(fileRow.cells);
+      sources.push(hold(fileRow.cells));
       if (chunk.length < chunkRows) continue;
       send(false);
       if (inFlight.length >= ahead) yield await next();

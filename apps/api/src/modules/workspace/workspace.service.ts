@@ -16,9 +16,7 @@ export interface WorkspaceDefaults {
  * the database each time (one primary-key row), so every process and service sees a change at once.
  */
 export class WorkspaceService {
-  constructor(
-    private readonly deps: { repository: WorkspaceRepository; defaults: WorkspaceDefaults },
-  ) {}
+  constructor(private readonly deps: { repository: WorkspaceRepository; defaults: WorkspaceDefaults }) {}
 
   /** The settings in force, without the derived example (for other modules). */
   async current(): Promise<WorkspaceDefaults> {
