@@ -41,7 +41,7 @@ export function ColumnMappingTable({
         <table className="table">
           <thead>
             <tr>
-              <th scope="col">Column in your file (first value)</th>
+              <th scope="col">Your column</th>
               <th scope="col">Import as</th>
             </tr>
           </thead>
