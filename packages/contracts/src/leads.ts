@@ -104,13 +104,11 @@ export const columnTarget = z.enum(columnTargets).meta({ id: 'ColumnTarget' });
 export type ColumnTarget = z.infer<typeof columnTarget>;
 /** The lead fields a file must have a column for. */
 export const requiredColumnTargets = ['firstName', 'phone'] as const satisfies readonly ColumnTarget[];
-export const columnMapping = z
-  .record(z.string().min(1).max(200), columnTarget)
-  .meta({
-    id: 'ColumnMapping',
-    description:
-      "The file's header names, each with what it becomes; columns left out keep the suggested target (saved or from the header).",
-  });
+export const columnMapping = z.record(z.string().min(1).max(200), columnTarget).meta({
+  id: 'ColumnMapping',
+  description:
+    "The file's header names, each with what it becomes; columns left out keep the suggested target (saved or from the header).",
+});
 export type ColumnMapping = z.infer<typeof columnMapping>;
 export const importColumn = z
   .object({
