@@ -42,6 +42,7 @@ export const ROUTES: readonly Route[] = [
   { prefix: '/api/v1/auth', target: 'auth' },
   { prefix: '/api/v1/me', target: 'auth' },
   { prefix: '/api/v1/users', target: 'auth' },
+  { prefix: '/api/v1/workspace', target: 'auth' },
   { prefix: '/.well-known/jwks.json', target: 'auth', exact: true },
   { prefix: '/api/v1/tasks', target: 'tasks' },
   { prefix: '/api/v1/agents', target: 'agents' },

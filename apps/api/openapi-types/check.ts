@@ -23,6 +23,7 @@ same<Schemas['Session'], contracts.Session>(true);
 same<Schemas['AuthResponse'], contracts.AuthResponse>(true);
 same<Schemas['LeadImport'], contracts.LeadImport>(true);
 same<Schemas['ImportReport'], contracts.ImportReport>(true);
+same<Schemas['WorkspaceSettings'], contracts.WorkspaceSettings>(true);
 same<Schemas['Problem'], contracts.Problem>(true);
 same<Schemas['LiveEvent'], contracts.LiveEvent>(true);
 same<Schemas['Role'], contracts.Role>(true);

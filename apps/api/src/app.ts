@@ -21,6 +21,7 @@ import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
 import authModule, { authCore } from './modules/auth/index.js';
 import usersModule from './modules/users/index.js';
+import workspaceModule from './modules/workspace/index.js';
 import tasksModule from './modules/tasks/index.js';
 import agentsModule from './modules/agents/index.js';
 import leadsModule from './modules/leads/index.js';
@@ -94,6 +95,7 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
   await app.register(healthModule);
   await app.register(authCore);
   await app.register(usersModule, routes('auth'));
+  await app.register(workspaceModule, routes('auth'));
   await app.register(authModule, routes('auth'));
   await app.register(tasksModule, routes('tasks'));
   await app.register(agentsModule, routes('agents'));

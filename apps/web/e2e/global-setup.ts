@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { CHROMIUM_PATH, LEADS_ADMIN_EMAIL, PASSWORD, REPO_ROOT, SCREENSHOT_DIR } from './support';
+import { CHROMIUM_PATH, IMPORTS_ADMIN_EMAIL, LEADS_ADMIN_EMAIL, PASSWORD, REPO_ROOT, SCREENSHOT_DIR } from './support';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +16,8 @@ declare module 'vitest' {
     shortTtlUrl: string;
     /** A third server with a bootstrapped admin and no other users, for the lead-distribution flow. */
     leadsUrl: string;
+    /** A fourth server with a bootstrapped admin and no default phone country, for the column-matching import. */
+    importsUrl: string;
   }
 }
 
@@ -122,7 +124,9 @@ export default async function setup(project: TestProject) {
     ]);
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const [main, shortTtl, leads] = servers as [Server, Server, Server];
+    // Started once the others are up: four embedded databases starting together overload 2 cores.
+    servers.push(await startServer('imports', { ADMIN_EMAIL: IMPORTS_ADMIN_EMAIL, ADMIN_PASSWORD: PASSWORD }));
+    const [main, shortTtl, leads, imports] = servers as [Server, Server, Server, Server];
     // Printed right after the server starts listening; the pipe may deliver it a moment later.
     let token: string | undefined;
     for (let i = 0; i < 40 && !token; i++) {
@@ -135,6 +139,7 @@ export default async function setup(project: TestProject) {
     project.provide('setupToken', token);
     project.provide('shortTtlUrl', shortTtl.url);
     project.provide('leadsUrl', leads.url);
+    project.provide('importsUrl', imports.url);
   } catch (err) {
     await Promise.all(servers.map(stopServer));
     throw err;

@@ -59,6 +59,7 @@ export function uniqueEmail(who: string) {
 export const PASSWORD = 'correct horse battery staple';
 /** The admin the leads server creates at start (ADMIN_EMAIL). */
 export const LEADS_ADMIN_EMAIL = 'leads-admin@example.com';
+export const IMPORTS_ADMIN_EMAIL = 'imports-admin@example.com';
 
 export async function registerThroughUi(page: Page, name: string, email: string, password = PASSWORD) {
   await page.goto('/register');

@@ -6,3 +6,4 @@ export * from './agents.js';
 export * from './leads.js';
 export * from './events.js';
 export * from './pages.js';
+export * from './workspace.js';

@@ -98,6 +98,40 @@ export const importError = z
   .meta({ id: 'ImportError', description: 'One problem found in an uploaded lead list.' });
 export const importStatuses = ['processing', 'completed', 'failed'] as const;
 
+/** What a column of an uploaded file becomes: a lead field, a "Name: value" line of the notes, or nothing. */
+export const columnTargets = ['firstName', 'phone', 'notes', 'appendToNotes', 'skip'] as const;
+export const columnTarget = z.enum(columnTargets).meta({ id: 'ColumnTarget' });
+export type ColumnTarget = z.infer<typeof columnTarget>;
+/** The lead fields a file must have a column for. */
+export const requiredColumnTargets = ['firstName', 'phone'] as const satisfies readonly ColumnTarget[];
+export const columnMapping = z.record(z.string().min(1).max(200), columnTarget).meta({
+  id: 'ColumnMapping',
+  description:
+    "The file's header names, each with what it becomes; columns left out keep the suggested target (saved or from the header).",
+});
+export type ColumnMapping = z.infer<typeof columnMapping>;
+export const importColumn = z
+  .object({
+    name: z.string().describe("The column's header, as the file has it"),
+    sample: z.string().describe('The first value the column holds (cut to 40 characters), or empty'),
+    target: columnTarget,
+    source: z
+      .enum(['request', 'saved', 'header', 'none'])
+      .describe('Why it has this target: the mapping sent, the one saved for these headers, the header name, or none'),
+  })
+  .meta({ id: 'ImportColumn', description: 'A column of an uploaded file and what it becomes.' });
+export type ImportColumn = z.infer<typeof importColumn>;
+export const problemRows = z
+  .object({
+    header: z.array(z.string()).describe("The file's own header row"),
+    rows: z.array(
+      z.object({ row: z.number().int(), reason: z.string(), cells: z.array(z.string()) }).meta({ id: 'ProblemRow' }),
+    ),
+    truncated: z.boolean().describe('Whether more rows were skipped than are listed (the list is bounded)'),
+  })
+  .meta({ id: 'ProblemRows', description: 'The rows that are not imported, as the file has them, with the reason.' });
+export type ProblemRows = z.infer<typeof problemRows>;
+
 /** How many rows a file had, and what became of them; an upload's report and its stored import share them. */
 const rowCounts = {
   totalRows: z.number().int(),
@@ -119,6 +153,14 @@ export const importReport = z
     errors: z.array(importError),
     errorsTruncated: z.boolean(),
     distribution: z.array(distributionEntry),
+    columns: z.array(importColumn).describe("The file's columns and what each becomes"),
+    missingColumns: z
+      .array(z.enum(requiredColumnTargets))
+      .describe('Lead fields no column is mapped to; while any is missing, no row is checked'),
+    problemRows,
+    importedAt: isoDateTime
+      .nullable()
+      .describe('When the same file was imported before (alreadyImported), otherwise null'),
   })
   .meta({
     id: 'ImportReport',
@@ -160,6 +202,12 @@ export const leadImportForm = z
       .string()
       .optional()
       .describe('Comma-separated ids of the active agents to distribute among (default: every active agent)'),
+    mapping: z
+      .string()
+      .optional()
+      .describe(
+        'JSON object: header name → firstName | phone | notes | appendToNotes | skip (see ColumnMapping); a real import saves it for files with the same headers',
+      ),
   })
   .meta({ id: 'LeadImportForm', description: 'A lead list upload.' });
 export const listLeadImportsQuery = z.strictObject({ ...pageQuery });

@@ -97,6 +97,17 @@ describe('POST /api/v1/lead-imports', () => {
           { agentId: a.id, agentName: 'Ann', count: 3 },
           { agentId: b.id, agentName: 'Ben', count: 2 },
         ],
+        columns: [
+          { name: 'FirstName', sample: 'X', target: 'firstName', source: 'header' },
+          { name: 'Phone', sample: phones(1, 3000)[0], target: 'phone', source: 'header' },
+        ],
+        missingColumns: [],
+        problemRows: {
+          header: ['FirstName', 'Phone'],
+          rows: [{ row: 7, reason: 'First name is required', cells: ['', phones(1, 3010)[0]] }],
+          truncated: false,
+        },
+        importedAt: null,
       });
       expect(await tableCounts(ctx.app)).toEqual({ imports: 0, leads: 0, assignments: 0 });
       expect(filesIn(uploads)).toEqual([]);

@@ -97,7 +97,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         security: [],
         summary: 'Whether first-admin setup is pending and sign-up is open',
         description:
-          'What the sign-in page shows: the first-admin setup form while no admin exists, and the sign-up link when ALLOW_REGISTRATION is on.',
+          'What the sign-in page shows: the first-admin setup form while no admin exists, and the sign-up link while public sign-up is open (the workspace setting, ALLOW_REGISTRATION until an admin saves one).',
         response: { 200: json(setupStatus, 'Setup and sign-up state'), 429: problem },
       },
     },
@@ -114,7 +114,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         security: [],
         summary: 'Create an account (role member) and sign in',
         description:
-          'Open only when ALLOW_REGISTRATION is on (403 otherwise). The new account always has the role member. ' +
+          'Open only while the workspace allows public sign-up (403 otherwise; ALLOW_REGISTRATION until an admin sets publicSignup). The new account always has the role member. ' +
           'Answers like sign-in: the access token in the body, the refresh token in the HttpOnly cookie. ' +
           'Limited per address (RATE_LIMIT_AUTH_PER_MIN).',
         body: registerBody,

@@ -41,7 +41,8 @@ export interface AuthServiceDeps {
   devices: DeviceCookies;
   setupTokens: SetupTokens;
   refreshTtlSeconds: number;
-  allowRegistration: boolean;
+  /** Whether public sign-up is open now (the workspace setting; ALLOW_REGISTRATION until an admin saves one). */
+  publicSignup: () => Promise<boolean>;
 }
 
 const invalidCredentials = () => new AppError('unauthorized', 'Email or password is incorrect');
@@ -89,7 +90,8 @@ export class AuthService {
   }
 
   async register(body: RegisterBody, meta: ClientMeta) {
-    if (!this.deps.allowRegistration) throw new AppError('forbidden', 'Sign-up is closed; ask an admin for an account');
+    if (!(await this.deps.publicSignup()))
+      throw new AppError('forbidden', 'Sign-up is closed; ask an admin of this workspace for an account');
     const user = await this.deps.users.createAccount({ ...body, role: 'member' });
     return { user, ...(await this.startSession(user, meta)) };
   }
@@ -178,7 +180,7 @@ export class AuthService {
   /** Whether first-admin setup is pending; an admin made elsewhere (another replica, the CLI) ends it too. */
   async setupStatus() {
     if (this.deps.setupTokens.pending && (await this.deps.users.hasActiveAdmin())) this.deps.setupTokens.consume();
-    return { setupRequired: this.deps.setupTokens.pending, registrationOpen: this.deps.allowRegistration };
+    return { setupRequired: this.deps.setupTokens.pending, registrationOpen: await this.deps.publicSignup() };
   }
 
   /**

@@ -41,7 +41,7 @@ export default fp<{ routes: boolean }>(
       devices: new DeviceCookies(deriveSecret(app.tokens.keys, 'device-cookie')),
       setupTokens,
       refreshTtlSeconds: config.jwt.refreshTtlSeconds,
-      allowRegistration: config.allowRegistration,
+      publicSignup: async () => (await app.workspace.current()).publicSignup,
     });
     app.decorate('authService', service);
     if (routes) await app.register(authRoutes, { service });
@@ -67,5 +67,5 @@ export default fp<{ routes: boolean }>(
       }
     });
   },
-  { name: 'auth', dependencies: ['auth-core', 'users'] },
+  { name: 'auth', dependencies: ['auth-core', 'users', 'workspace'] },
 );

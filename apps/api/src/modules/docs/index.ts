@@ -32,6 +32,7 @@ export default fp(
         tags: [
           { name: 'auth', description: 'Sign-up, sign-in and refresh sessions' },
           { name: 'me', description: 'Your own account' },
+          { name: 'workspace', description: 'Settings for the whole workspace' },
           { name: 'users', description: 'Account management (admin)' },
           { name: 'tasks', description: 'Your tasks' },
           { name: 'agents', description: 'The agents who receive leads (admin)' },

@@ -1,3 +1,4 @@
+import type { ColumnMapping, ColumnTarget } from '@crewdesk/contracts';
 import type { Dealer } from './distribution.js';
 import { readLeadRows, type LeadFileType } from './lead-file.js';
 import { checkRows, type ChunkChecker, type FileTally, type ValidLead } from './lead-rows.js';
@@ -13,6 +14,8 @@ export interface FileCheckOptions {
   tally: FileTally;
   dealer: Dealer;
   defaultRegion: string | null;
+  mapping?: ColumnMapping;
+  savedTargets?: (header: string[]) => Promise<ColumnTarget[] | undefined>;
   checker: ChunkChecker;
   /** Phones among these that some lead already has. */
   existingPhones: (phones: string[]) => Promise<Set<string>>;
@@ -42,6 +45,10 @@ export async function checkFile(options: FileCheckOptions): Promise<{ writing: P
   const rows = checkRows(readLeadRows(options.path, options.fileType), tally, {
     defaultRegion: options.defaultRegion,
     checker: options.checker,
+    mapping: options.mapping,
+    savedTargets: options.savedTargets,
+    // A check shows the columns to choose from; an import needs every required field placed.
+    allowIncomplete: !write,
   });
   try {
     for await (const valid of rows) {
@@ -50,12 +57,13 @@ export async function checkFile(options: FileCheckOptions): Promise<{ writing: P
       const existing = await options.existingPhones(valid.map((l) => l.phone));
       if (writeFailed) break;
       const fresh: DealtLead[] = [];
-      for (const lead of valid) {
-        if (existing.has(lead.phone)) {
+      for (const { row, firstName, phone, notes, cells } of valid) {
+        if (existing.has(phone)) {
           tally.validRows--;
           tally.duplicateRows++;
-          tally.report({ row: lead.row, column: 'Phone', message: `${lead.phone} is already a lead; skipped` });
-        } else fresh.push({ ...lead, agentId: dealer.next() });
+          tally.report({ row, column: 'Phone', message: `${phone} is already a lead; skipped` });
+          tally.problemRow(row, `Already a lead (${phone}); skipped`, cells ?? null);
+        } else fresh.push({ row, firstName, phone, notes, agentId: dealer.next() });
       }
       if (!write) continue;
       pending.push(...fresh);

@@ -22,7 +22,9 @@ export class ImportProgress {
   constructor(private readonly cache: Cache) {}
 
   async set(id: string, progress: Progress) {
-    await this.cache.set(keyOf(id), JSON.stringify(progress), PROGRESS_TTL_SECONDS).catch(() => {});
+    // Written after every batch: the problem rows (up to a mebibyte) are not what progress shows.
+    const report = { ...progress.report, problemRows: { header: [], rows: [], truncated: false } };
+    await this.cache.set(keyOf(id), JSON.stringify({ ...progress, report }), PROGRESS_TTL_SECONDS).catch(() => {});
   }
 
   async clear(id: string) {

@@ -1,4 +1,4 @@
-import type { ImportReport, LeadImport } from '@crewdesk/contracts';
+import type { ColumnMapping, ImportReport, LeadImport } from '@crewdesk/contracts';
 import { iso, isoOrNull } from '../../shared/time.js';
 import type { Dealer } from './distribution.js';
 import type { LeadFileType } from './lead-file.js';
@@ -39,6 +39,9 @@ export interface CheckedFile {
   filename: string;
   fileType: LeadFileType;
   dryRun: boolean;
+  mapping?: ColumnMapping;
+  /** The default phone country this check applies. */
+  defaultRegion: string | null;
 }
 
 export function reportOfCheck(
@@ -57,7 +60,12 @@ export function reportOfCheck(
     duplicateRows: tally.duplicateRows,
     errors: tally.sortedErrors(),
     errorsTruncated: tally.errorsTruncated,
-    distribution: dealer.shares(),
+    // No plan while the columns are incomplete: nothing was checked, nothing would be shared.
+    distribution: tally.plan?.missing.length ? [] : dealer.shares(),
+    columns: tally.columns(),
+    missingColumns: tally.plan?.missing ?? [],
+    problemRows: tally.problemRows(),
+    importedAt: null,
   };
 }
 
@@ -69,5 +77,11 @@ export function reportOfPrevious(row: LeadImportRow, fileType: LeadFileType, dry
     fileType,
     // Every bad row has at least one entry unless the stored list was capped.
     errorsTruncated: new Set(row.errors.map((e) => e.row)).size < row.invalidRows + row.duplicateRows,
+    // What it wrote stays in the import's history; a plan made then (agents since deactivated) is not shown again.
+    distribution: [],
+    columns: [],
+    missingColumns: [],
+    problemRows: row.problemRows,
+    importedAt: iso(row.completedAt ?? row.createdAt),
   };
 }

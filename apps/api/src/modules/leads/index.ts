@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { ImportProgress } from './import-progress.js';
+import { createImportMappingsRepository } from './import-mappings.repository.js';
 import { createLeadImportsRepository } from './lead-imports.repository.js';
 import { LeadImportService } from './lead-import.service.js';
 import { leadImportsRoutes } from './lead-imports.routes.js';
@@ -40,12 +41,13 @@ export default fp<{ routes: boolean }>(
     const imports = new LeadImportService({
       db,
       imports: createLeadImportsRepository(db, read),
+      mappings: createImportMappingsRepository(db),
       leads,
       agents: app.agentsService,
       progress: new ImportProgress(app.cache),
       versioned: app.versioned,
       uploadDir: app.config.uploads.path,
-      defaultPhoneRegion: app.config.defaultPhoneRegion,
+      workspace: app.workspace,
       concurrentConnections: app.database.kind === 'postgres',
       checker: rowPool.checker,
       prepareChecker: rowPool.warm,
@@ -60,5 +62,5 @@ export default fp<{ routes: boolean }>(
     await app.register(leadImportsRoutes, { service: imports });
     await app.register(leadsRoutes, { service });
   },
-  { name: 'leads', dependencies: ['auth-core', 'agents', 'tasks', 'events', 'cache'] },
+  { name: 'leads', dependencies: ['auth-core', 'agents', 'tasks', 'events', 'cache', 'workspace'] },
 );

@@ -1,7 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ImportReport, LeadImport } from '@crewdesk/contracts';
+import type { ColumnMapping, ImportReport, LeadImport, ProblemRows } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import { leadScopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
@@ -11,12 +11,15 @@ import { isUniqueViolation } from '../../shared/db-errors.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, toPage } from '../../shared/pagination.js';
 import type { AgentsApi } from '../agents/index.js';
+import type { WorkspaceService } from '../workspace/index.js';
+import { headerKey } from './column-plan.js';
 import { Dealer, type AgentLoad } from './distribution.js';
 import { checkFile, type DealtLead } from './import-check.js';
 import type { ImportProgress } from './import-progress.js';
 import { reportOfCheck, reportOfPrevious, toLeadImportDto, type CheckedFile } from './import-reports.js';
 import { assignedEvent, importCompletedEvent } from './lead-events.js';
 import { sniffLeadFile, type LeadFileType } from './lead-file.js';
+import type { ImportMappingsRepository } from './import-mappings.repository.js';
 import type { LeadImportsRepository } from './lead-imports.repository.js';
 import { FileTally, type ChunkChecker } from './lead-rows.js';
 import type { LeadsRepository } from './leads.repository.js';
@@ -27,18 +30,22 @@ export interface ImportRequest {
   filename: string;
   dryRun: boolean;
   agentIds?: string[];
+  /** The admin's column matching, by header name. */
+  mapping?: ColumnMapping;
 }
 
 export interface LeadImportDeps {
   db: Database;
   imports: LeadImportsRepository;
+  mappings: ImportMappingsRepository;
   leads: LeadsRepository;
   agents: AgentsApi;
   progress: ImportProgress;
   /** Lead answers are cached per version; a committed import bumps it. */
   versioned: VersionedCache;
   uploadDir: string;
-  defaultPhoneRegion: string | null;
+  /** The default phone country in force (workspace settings, DEFAULT_PHONE_REGION until saved). */
+  workspace: Pick<WorkspaceService, 'current'>;
   /**
    * PostgreSQL: existing leads are looked up on another connection while this import's transaction
    * writes (a phone committed in between fails the import whole, as a unique violation). PGlite has
@@ -79,7 +86,8 @@ export class LeadImportService {
       const previous = await this.deps.imports.findBySha(upload.sha256);
       if (previous) return reportOfPrevious(previous, fileType, request.dryRun);
       const agents = await this.activeAgents(request.agentIds);
-      const file = this.fileCheck(request, fileType, agents);
+      const { defaultPhoneCountry } = await this.deps.workspace.current();
+      const file = this.fileCheck(request, fileType, agents, defaultPhoneCountry);
       if (request.dryRun) {
         await this.check(file, upload.path, this.deps.db, null);
         return reportOfCheck(file, { id: null, status: 'dry-run', processedRows: 0 });
@@ -110,9 +118,14 @@ export class LeadImportService {
     return agents;
   }
 
-  private fileCheck(request: ImportRequest, fileType: LeadFileType, agents: AgentLoad[]): CheckedFile {
-    const { filename, dryRun } = request;
-    return { tally: new FileTally(), dealer: new Dealer(agents), filename, fileType, dryRun };
+  private fileCheck(
+    request: ImportRequest,
+    fileType: LeadFileType,
+    agents: AgentLoad[],
+    defaultRegion: string | null,
+  ): CheckedFile {
+    const { filename, dryRun, mapping } = request;
+    return { tally: new FileTally(), dealer: new Dealer(agents), filename, fileType, dryRun, mapping, defaultRegion };
   }
 
   /** Looks existing leads up through `tx` on PGlite's single connection, on another one on PostgreSQL. */
@@ -123,7 +136,9 @@ export class LeadImportService {
       fileType: file.fileType,
       tally: file.tally,
       dealer: file.dealer,
-      defaultRegion: this.deps.defaultPhoneRegion,
+      defaultRegion: file.defaultRegion,
+      mapping: file.mapping,
+      savedTargets: (header) => this.deps.mappings.find(headerKey(header), lookup),
       checker: this.deps.checker,
       existingPhones: (phones) => this.deps.leads.existingPhones(phones, lookup),
       write,
@@ -185,13 +200,16 @@ export class LeadImportService {
             });
           });
           const report = processing(processedRows);
+          // What the admin confirmed is where the next file with these headers starts.
+          const plan = file.tally.plan!;
+          await this.deps.mappings.save(headerKey(plan.header), plan.targets, tx);
           answer((answered = report));
           await progress.set(id, { ...started, status: 'processing', processedRows, report });
           await writing;
-          const { totalRows, validRows, invalidRows, duplicateRows, errors, distribution } = report;
+          const { totalRows, validRows, invalidRows, duplicateRows, errors, distribution, problemRows } = report;
           await this.deps.imports.complete(
             id,
-            { totalRows, validRows, invalidRows, duplicateRows, errors, distribution, processedRows },
+            { totalRows, validRows, invalidRows, duplicateRows, errors, distribution, processedRows, problemRows },
             tx,
           );
           await this.deps.events.record(tx, [
@@ -246,6 +264,14 @@ export class LeadImportService {
     const row = await this.deps.imports.findById(id);
     if (!row) throw notFound('Import');
     return toLeadImportDto(row);
+  }
+
+  /** The rows an import skipped, as its file had them (kept with the import). */
+  async problemRows(actor: Actor, id: string): Promise<{ filename: string; problems: ProblemRows }> {
+    assertRole(actor, 'admin');
+    const row = await this.deps.imports.findById(id);
+    if (!row) throw notFound('Import');
+    return { filename: row.filename, problems: row.problemRows };
   }
 
   async list(actor: Actor, limit: number, cursor?: string) {

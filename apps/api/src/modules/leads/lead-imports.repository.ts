@@ -34,7 +34,14 @@ export function createLeadImportsRepository(db: Database, read: Database) {
       id: string,
       summary: Pick<
         LeadImportRow,
-        'totalRows' | 'validRows' | 'invalidRows' | 'duplicateRows' | 'processedRows' | 'errors' | 'distribution'
+        | 'totalRows'
+        | 'validRows'
+        | 'invalidRows'
+        | 'duplicateRows'
+        | 'processedRows'
+        | 'errors'
+        | 'distribution'
+        | 'problemRows'
       >,
       tx: Executor,
     ) {

@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  columnMapping,
   id,
   idParams,
   importReport,
@@ -13,7 +14,8 @@ import {
   problem,
 } from '@crewdesk/contracts';
 import { AppError, fieldError } from '../../shared/errors.js';
-import { json } from '../../shared/openapi.js';
+import { sendCsv } from '../../shared/csv.js';
+import { json, text } from '../../shared/openapi.js';
 import { actorOf } from '../auth/index.js';
 import type { LeadImportService } from './lead-import.service.js';
 import { storeUpload, type StoredUpload } from './upload.js';
@@ -29,6 +31,18 @@ const fields = z.strictObject({
         .filter(Boolean),
     )
     .pipe(z.array(id).min(1))
+    .optional(),
+  mapping: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'Send the mapping as a JSON object: header name → target' });
+        return z.NEVER;
+      }
+    })
+    .pipe(columnMapping)
     .optional(),
 });
 
@@ -56,8 +70,11 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         summary:
           'Upload a CSV or XLSX lead list (multipart: file, dryRun, agentIds); the report lists every problem before anything is written',
         description:
-          'The file is recognised by its bytes (never its name or type) and checked row by row: FirstName, Phone (stored in E.164) and Notes. ' +
-          'Valid, new leads are distributed in equal shares among the chosen active agents. Re-uploading the same file (same SHA-256) returns the earlier import and writes nothing. ' +
+          'The file is recognised by its bytes (never its name or type) and checked row by row: first name, phone (stored in E.164; local numbers in the workspace’s default phone country) and notes. ' +
+          'Each column goes where `mapping` says, else where the mapping saved for the same headers or the header’s name puts it; the report lists every column and what it becomes. ' +
+          'A dry run whose columns lack first name or phone answers with the columns (missingColumns) and checks no row; an import refuses it (400). ' +
+          'The rows that are not imported come back as problemRows, in the file’s own header names, and stay with the import (GET /api/v1/lead-imports/{id}/problem-rows). ' +
+          'Valid, new leads are distributed in equal shares among the chosen active agents. Re-uploading the same file (same SHA-256) returns the earlier import (when: importedAt; what it wrote: its counts) and writes nothing. ' +
           'A real import answers 202 once the last row is checked, while the leads are still written in the background: follow it with GET /api/v1/lead-imports/{id}.',
         multipartBody: leadImportForm,
         response: {
@@ -113,6 +130,7 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
         filename,
         dryRun: parsed.data.dryRun === 'true',
         agentIds: parsed.data.agentIds,
+        mapping: parsed.data.mapping,
       });
       return reply.code(report.status === 'processing' ? 202 : 200).send(report);
     },
@@ -150,5 +168,37 @@ export const leadImportsRoutes: FastifyPluginAsync<{ service: LeadImportService 
       },
     },
     async (request) => service.get(actorOf(request), request.params.id),
+  );
+
+  r.get(
+    '/api/v1/lead-imports/:id/problem-rows',
+    {
+      onRequest: admin,
+      schema: {
+        operationId: 'getLeadImportProblemRows',
+        tags,
+        security,
+        summary: 'The rows an import skipped, as CSV',
+        description:
+          'Row (the number a spreadsheet shows), Problem, then the row as the file had it under its own header names: every invalid or duplicate row, up to 1,000 rows and 1 MiB of cells. ' +
+          'Cells that a spreadsheet would run as a formula (= + - @ tab CR) start with a quote.',
+        params: idParams,
+        response: {
+          200: text('text/csv', 'The problem rows as a CSV attachment'),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { problems } = await service.problemRows(actorOf(request), request.params.id);
+      async function* batches() {
+        yield problems.rows;
+      }
+      return sendCsv(reply, 'problem-rows', ['Row', 'Problem', ...problems.header], batches(), (p) => [
+        p.row,
+        p.reason,
+        ...p.cells,
+      ]);
+    },
   );
 };

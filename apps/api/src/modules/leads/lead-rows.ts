@@ -1,5 +1,7 @@
+import type { ColumnMapping, ColumnTarget, ImportColumn, ProblemRows } from '@crewdesk/contracts';
 import { AppError } from '../../shared/errors.js';
 import { normalisePhone } from '../../shared/phone.js';
+import { missingColumnsError, planColumns, type ColumnPlan } from './column-plan.js';
 import type { FileRow } from './lead-file.js';
 
 export interface ValidLead {
@@ -7,6 +9,8 @@ export interface ValidLead {
   firstName: string;
   phone: string;
   notes: string;
+  /** The row as the file has it (set in this thread, for the problem rows of a later duplicate). */
+  cells?: string[];
 }
 export interface RowError {
   row: number;
@@ -17,7 +21,7 @@ export interface RowError {
 export type RowResult = ValidLead | { row: number; problems: RowError[] };
 
 export type Column = 'FirstName' | 'Phone' | 'Notes';
-export type ColumnMap = Record<Column, number | undefined>;
+type ColumnMap = Record<Column, number | undefined>;
 
 /** A slice of the file's rows, checked on its own (in a worker thread for large files). */
 export interface RowChunk {
@@ -30,59 +34,25 @@ export interface RowChunk {
 export const MAX_IMPORT_ROWS = 200_000;
 /** The report lists this many problems; the counts still cover every row. */
 export const MAX_REPORTED_ERRORS = 1000;
-
-const ALIASES: Record<Column, string[]> = {
-  FirstName: ['firstname', 'first', 'name', 'fname', 'givenname'],
-  Phone: [
-    'phone',
-    'mobile',
-    'phonenumber',
-    'mobilenumber',
-    'phoneno',
-    'mobileno',
-    'cell',
-    'cellphone',
-    'contactnumber',
-    'telephone',
-    'tel',
-  ],
-  Notes: ['notes', 'note', 'comments', 'comment', 'remarks', 'description'],
-};
-const REQUIRED: Column[] = ['FirstName', 'Phone'];
+/**
+ * The problem rows kept with a report: at most this many characters of cells together (and at most
+ * MAX_REPORTED_ERRORS rows), so the download stays small whatever the file holds.
+ */
+export const MAX_PROBLEM_ROW_CHARS = 1024 * 1024;
+/**
+ * The rows as the file has them are kept only while their chunk is checked, and only up to about
+ * this many bytes for all chunks in flight together: a wide file (1,000 columns) costs no more
+ * memory than before, and the problem rows of what did not fit are cut, and say so.
+ */
+const SOURCE_BYTES = 16 * 1024 * 1024;
+const sourceCost = (cells: string[]) => cells.reduce((n, c) => n + 2 * c.length + 40, 64);
+/** Data rows read for the columns' sample values. */
+const SAMPLE_ROWS = 20;
 
 /** Crewdesk's own exports prefix formula-like cells with a quote (CSV injection); re-importing one undoes it. */
 const unquote = (text: string) => (/^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text);
 /** A cell quoted in an error message, cut so one wild cell cannot bloat the report. */
 const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
-
-/** "First Name", "first_name", "\uFEFFFirstName" and "FIRSTNAME" all name the same column. */
-const normaliseHeader = (h: string) =>
-  h
-    .replace(/^\uFEFF/, '')
-    .toLowerCase()
-    .replace(/[\s_\-.]/g, '');
-
-export function mapColumns(header: string[]): ColumnMap {
-  const normalised = header.map(normaliseHeader);
-  const find = (c: Column) => {
-    for (const alias of ALIASES[c]) {
-      const i = normalised.indexOf(alias);
-      if (i >= 0) return i;
-    }
-    return undefined;
-  };
-  const map = { FirstName: find('FirstName'), Phone: find('Phone'), Notes: find('Notes') };
-  const missing = REQUIRED.filter((c) => map[c] === undefined);
-  if (missing.length > 0) {
-    throw new AppError('validation', `The file has no ${missing.join(' or ')} column`, {
-      errors: missing.map((c) => ({
-        path: 'file',
-        message: `Missing column ${c} (accepted headers: ${ALIASES[c].slice(0, 4).join(', ')}…)`,
-      })),
-    });
-  }
-  return map;
-}
 
 /** First name (≤ 100), phone normalised to E.164, notes (≤ 1000): every problem of every row. */
 export function checkChunk({ rows, columns, defaultRegion }: RowChunk): RowResult[] {
@@ -97,12 +67,13 @@ export function checkChunk({ rows, columns, defaultRegion }: RowChunk): RowResul
       problems.push({ row, column: 'FirstName', message: 'First name is longer than 100 characters' });
     if (notes.length > 1000) problems.push({ row, column: 'Notes', message: 'Notes are longer than 1000 characters' });
     const phone = normalisePhone(phoneText, defaultRegion);
-    if (!phone.ok)
-      problems.push({
-        row,
-        column: 'Phone',
-        message: phoneText ? `${phone.message}: "${clip(phoneText)}"` : phone.message,
-      });
+    if (!phone.ok) {
+      // An admin can give the workspace a default country, and local numbers then work.
+      const reason = defaultRegion
+        ? phone.message
+        : phone.message.replace(/^(Add the country code .*)$/, '$1, or set a default phone country in Settings');
+      problems.push({ row, column: 'Phone', message: phoneText ? `${reason}: "${clip(phoneText)}"` : reason });
+    }
     return phone.ok && problems.length === 0 ? { row, firstName, phone: phone.e164, notes } : { row, problems };
   });
 }
@@ -119,10 +90,51 @@ export class FileTally {
   duplicateRows = 0;
   errors: RowError[] = [];
   errorsTruncated = false;
+  /** The file's columns, once its header is read. */
+  plan: ColumnPlan | null = null;
+  samples: string[] = [];
+  problems: ProblemRows = { header: [], rows: [], truncated: false };
+  private problemChars = 0;
 
   report(e: RowError) {
     if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(e);
     else this.errorsTruncated = true;
+  }
+
+  /** Whether no further problem row would be kept (the rows' cells need not be held for them). */
+  get problemRowsFull() {
+    return this.problems.rows.length >= MAX_REPORTED_ERRORS || this.problemChars >= MAX_PROBLEM_ROW_CHARS;
+  }
+
+  /** A row that is not imported, kept as the file has it while the bounds allow (null: its cells were not held). */
+  problemRow(row: number, reason: string, cells: string[] | null) {
+    if (!cells) {
+      this.problems.truncated = true;
+      return;
+    }
+    const chars = cells.reduce((n, c) => n + c.length, reason.length);
+    if (this.problems.rows.length >= MAX_REPORTED_ERRORS || this.problemChars + chars > MAX_PROBLEM_ROW_CHARS) {
+      this.problems.truncated = true;
+      return;
+    }
+    this.problemChars += chars;
+    this.problems.rows.push({ row, reason, cells });
+  }
+
+  /** The problem rows in file order (duplicates of existing leads are found after the rest). */
+  problemRows(): ProblemRows {
+    return { ...this.problems, rows: [...this.problems.rows].sort((a, b) => a.row - b.row) };
+  }
+
+  columns(): ImportColumn[] {
+    const plan = this.plan;
+    if (!plan) return [];
+    return plan.header.map((name, i) => ({
+      name,
+      sample: this.samples[i] ?? '',
+      target: plan.targets[i]!,
+      source: plan.sources[i]!,
+    }));
   }
 
   /** The listed problems in file order (duplicates of existing leads are found after the rest). */
@@ -133,14 +145,40 @@ export class FileTally {
 
 /**
  * Where the mapped columns sit once a row is cut down to them: only these cells travel on (into
- * chunks, to the worker threads), so a wide file costs no more memory than a narrow one.
+ * chunks, to the worker threads), so a wide file costs no more memory than a narrow one. Columns
+ * kept as notes lines ("City: Pune") join the notes here.
  */
 const PICKED: ColumnMap = { FirstName: 0, Phone: 1, Notes: 2 };
-const pick = (cells: string[], columns: ColumnMap): string[] =>
-  [columns.FirstName, columns.Phone, columns.Notes].map((at) => (at === undefined ? '' : (cells[at] ?? '')));
+function picker(plan: ColumnPlan): (cells: string[]) => string[] {
+  const at = (target: ColumnTarget) => plan.targets.indexOf(target);
+  const [first, phone, notes] = [at('firstName'), at('phone'), at('notes')];
+  const appended = plan.targets.flatMap((t, i) => (t === 'appendToNotes' ? [i] : []));
+  const cell = (cells: string[], i: number) => (i < 0 ? '' : (cells[i] ?? ''));
+  if (appended.length === 0) return (cells) => [cell(cells, first), cell(cells, phone), cell(cells, notes)];
+  return (cells) => {
+    const lines = [cell(cells, notes).trim()];
+    for (const i of appended) {
+      const value = cell(cells, i).trim();
+      if (value) lines.push(`${plan.header[i]}: ${value}`);
+    }
+    return [cell(cells, first), cell(cells, phone), lines.filter(Boolean).join('\n')];
+  };
+}
+
+/** Every reason a row is not imported, in one line. */
+const reasonOf = (problems: RowError[]) => problems.map((p) => p.message).join('; ');
 
 export interface CheckOptions {
   defaultRegion: string | null;
+  /** The mapping sent with the upload. */
+  mapping?: ColumnMapping;
+  /** The mapping saved for files with this header, if any. */
+  savedTargets?: (header: string[]) => Promise<ColumnTarget[] | undefined>;
+  /**
+   * A check answers with the columns when a required field has none (the admin then chooses);
+   * an import refuses the file.
+   */
+  allowIncomplete?: boolean;
   /** Where chunks are checked; files of one chunk or less are always checked in this thread. */
   checker: ChunkChecker;
   /** Rows a chunk holds. */
@@ -158,51 +196,99 @@ export interface CheckOptions {
 export async function* checkRows(
   rows: AsyncIterable<FileRow>,
   tally: FileTally,
-  { defaultRegion, checker, chunkRows = 2000, ahead = 4 }: CheckOptions,
+  { defaultRegion, checker, mapping, savedTargets, allowIncomplete = false, chunkRows = 2000, ahead = 4 }: CheckOptions,
 ): AsyncGenerator<ValidLead[]> {
   const firstRowOfPhone = new Map<string, number>();
-  const inFlight: Promise<RowResult[]>[] = [];
-  let columns: ColumnMap | null = null;
+  // Each chunk in flight keeps its rows as the file has them, for the problem rows.
+  const inFlight: { results: Promise<RowResult[]>; sources: (string[] | null)[]; cost: number }[] = [];
+  let pick: ((cells: string[]) => string[]) | null = null;
+  let incomplete = false;
   let chunk: FileRow[] = [];
+  let sources: (string[] | null)[] = [];
+  let chunkCost = 0;
+  let heldCost = 0;
   let chunksSent = 0;
+  const hold = (cells: string[]) => {
+    if (tally.problemRowsFull) return null;
+    const cost = sourceCost(cells);
+    if (heldCost + cost > SOURCE_BYTES) return null;
+    heldCost += cost;
+    chunkCost += cost;
+    return cells;
+  };
 
-  const settle = (results: RowResult[]): ValidLead[] => {
+  const settle = (results: RowResult[], sources: (string[] | null)[]): ValidLead[] => {
     const valid: ValidLead[] = [];
-    for (const result of results) {
+    results.forEach((result, i) => {
+      const cells = sources[i] ?? null;
       if ('problems' in result) {
         tally.invalidRows++;
         result.problems.forEach((p) => tally.report(p));
-        continue;
+        tally.problemRow(result.row, reasonOf(result.problems), cells);
+        return;
       }
       const earlier = firstRowOfPhone.get(result.phone);
       if (earlier !== undefined) {
         tally.duplicateRows++;
-        tally.report({
+        const problem = {
           row: result.row,
           column: 'Phone',
           message: `Duplicate of row ${earlier} (${result.phone}); skipped`,
-        });
-        continue;
+        };
+        tally.report(problem);
+        tally.problemRow(result.row, problem.message, cells);
+        return;
       }
       firstRowOfPhone.set(result.phone, result.row);
       tally.validRows++;
+      if (cells) result.cells = cells;
       valid.push(result);
-    }
+    });
+    return valid;
+  };
+  const next = async () => {
+    const { results, sources, cost } = inFlight.shift()!;
+    const valid = settle(await results, sources);
+    heldCost -= cost;
     return valid;
   };
   const send = (last: boolean) => {
     const work = { rows: chunk, columns: PICKED, defaultRegion };
     // A file of a single chunk is not worth a thread hop.
-    inFlight.push(last && chunksSent === 0 ? checkInThisThread(work) : checker(work));
+    const results = last && chunksSent === 0 ? checkInThisThread(work) : checker(work);
+    inFlight.push({ results, sources, cost: chunkCost });
     chunksSent++;
     chunk = [];
+    sources = [];
+    chunkCost = 0;
+  };
+  let dataRows = 0;
+  const sample = (cells: string[]) => {
+    if (dataRows++ >= SAMPLE_ROWS) return;
+    cells.forEach((c, i) => {
+      const text = c.trim();
+      if (text && !tally.samples[i] && i < (tally.plan?.header.length ?? 0))
+        tally.samples[i] = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    });
   };
 
   try {
     for await (const fileRow of rows) {
       if (fileRow.cells.every((c) => c.trim() === '')) continue;
-      if (!columns) {
-        columns = mapColumns(fileRow.cells);
+      if (!tally.plan) {
+        const plan = planColumns(fileRow.cells, mapping, await savedTargets?.(fileRow.cells));
+        tally.plan = plan;
+        tally.samples = plan.header.map(() => '');
+        tally.problems.header = plan.header;
+        if (plan.missing.length > 0 && !allowIncomplete) throw missingColumnsError(plan);
+        incomplete = plan.missing.length > 0;
+        pick = picker(plan);
+        continue;
+      }
+      sample(fileRow.cells);
+      // Without a column for each required field no row can be checked: the samples are all there is.
+      if (incomplete) {
+        if (dataRows >= SAMPLE_ROWS) break;
         continue;
       }
       if (++tally.totalRows > MAX_IMPORT_ROWS) {
@@ -211,19 +297,20 @@ export async function* checkRows(
           `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into smaller files`,
         );
       }
-      chunk.push({ row: fileRow.row, cells: pick(fileRow.cells, columns) });
+      chunk.push({ row: fileRow.row, cells: pick!(fileRow.cells) });
+      sources.push(hold(fileRow.cells));
       if (chunk.length < chunkRows) continue;
       send(false);
-      if (inFlight.length >= ahead) yield settle(await inFlight.shift()!);
+      if (inFlight.length >= ahead) yield await next();
     }
-    if (!columns)
+    if (!tally.plan)
       throw new AppError('validation', 'The file has no header row', {
         errors: [{ path: 'file', message: 'The file is empty' }],
       });
     if (chunk.length > 0) send(true);
-    while (inFlight.length > 0) yield settle(await inFlight.shift()!);
+    while (inFlight.length > 0) yield await next();
   } finally {
     // Checks still running when the consumer gives up must not reject unobserved.
-    for (const pending of inFlight) pending.catch(() => {});
+    for (const pending of inFlight) pending.results.catch(() => {});
   }
 }

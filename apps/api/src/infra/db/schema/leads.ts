@@ -11,6 +11,12 @@ export interface ImportErrorEntry {
   column: string;
   message: string;
 }
+/** The rows an import skipped, as the file had them: its header, then each row with its number and why. */
+export interface ProblemRowsEntry {
+  header: string[];
+  rows: { row: number; reason: string; cells: string[] }[];
+  truncated: boolean;
+}
 export interface DistributionEntry {
   agentId: string;
   agentName: string;
@@ -41,6 +47,10 @@ export const leadImports = pgTable(
       .$type<DistributionEntry[]>()
       .notNull()
       .default(sql`'[]'::jsonb`),
+    problemRows: jsonb('problem_rows')
+      .$type<ProblemRowsEntry>()
+      .notNull()
+      .default(sql`'{"header":[],"rows":[],"truncated":false}'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
   },

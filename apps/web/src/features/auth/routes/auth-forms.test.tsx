@@ -158,6 +158,13 @@ describe('the register form', () => {
     expect(getAccessToken()).toBe('token-2');
   });
 
+  it('the sign-in page offers no sign-up link while the workspace has public sign-up off', async () => {
+    stubFetch(() => json(200, { setupRequired: false, registrationOpen: false }));
+    renderPage(<SignInPage />);
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Create an account' })).toBeNull());
+  });
+
   it('says sign-up is closed instead of showing the form when registration is off', async () => {
     stubFetch(() => json(200, { setupRequired: false, registrationOpen: false }));
     renderPage(<RegisterPage />);

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import type { ImportReport, LeadImport } from '@crewdesk/contracts';
+import type { ColumnMapping, ImportReport, LeadImport } from '@crewdesk/contracts';
 import { api, uploadForm } from '../../../lib/api';
 import { importsKey } from '../../../lib/query-keys';
 
@@ -9,16 +9,19 @@ export interface LeadFileUpload {
   dryRun: boolean;
   /** The agents to share among; all active agents when left out. */
   agentIds?: string[];
+  /** What each column becomes, once the server has shown the columns. */
+  mapping?: ColumnMapping;
   onProgress: (fraction: number) => void;
 }
 
 /** Sends a lead file, to check (dry run) or to import; the answer is the server's report. */
 export const useUploadLeadFile = () =>
   useMutation({
-    mutationFn: ({ file, dryRun, agentIds, onProgress }: LeadFileUpload) => {
+    mutationFn: ({ file, dryRun, agentIds, mapping, onProgress }: LeadFileUpload) => {
       const form = new FormData();
       form.append('dryRun', String(dryRun));
       if (agentIds?.length) form.append('agentIds', agentIds.join(','));
+      if (mapping) form.append('mapping', JSON.stringify(mapping));
       form.append('file', file, file.name);
       return uploadForm<ImportReport>('/api/v1/lead-imports', form, onProgress);
     },

@@ -1,7 +1,9 @@
 import { Link } from 'react-router';
+import { Button } from '../../../components/button';
 import { EmptyState, Spinner } from '../../../components/states';
 import { formatDateTime } from '../../../lib/format';
 import { useRecentImports } from '../api/imports';
+import { downloadStoredProblemRows } from '../api/problem-rows';
 
 export function RecentImports() {
   const recent = useRecentImports();
@@ -22,6 +24,7 @@ export function RecentImports() {
                 <th scope="col">Status</th>
                 <th scope="col">Imported</th>
                 <th scope="col">Skipped</th>
+                <th scope="col">Problem rows</th>
               </tr>
             </thead>
             <tbody>
@@ -34,6 +37,18 @@ export function RecentImports() {
                   <td>{i.status}</td>
                   <td>{i.processedRows}</td>
                   <td>{i.invalidRows + i.duplicateRows}</td>
+                  <td>
+                    {i.status === 'completed' && i.invalidRows + i.duplicateRows > 0 ? (
+                      <Button
+                        aria-label={`Download the problem rows of ${i.filename}`}
+                        onClick={() => void downloadStoredProblemRows(i.id, i.filename)}
+                      >
+                        Download
+                      </Button>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

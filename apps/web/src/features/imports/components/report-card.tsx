@@ -1,8 +1,15 @@
-import type { ImportReport } from '@crewdesk/contracts';
+import type { ColumnTarget, ImportReport } from '@crewdesk/contracts';
 import { lazy, Suspense } from 'react';
+import { Button } from '../../../components/button';
 import { Spinner } from '../../../components/states';
+import { saveProblemRows } from '../api/problem-rows';
 
 const DistributionChart = lazy(() => import('./distribution-chart'));
+
+/** The report names the lead field; the page names the column of the file that holds it. */
+const FIELD_OF: Record<string, ColumnTarget> = { FirstName: 'firstName', Phone: 'phone', Notes: 'notes' };
+const columnOf = (report: ImportReport, field: string) =>
+  report.columns.find((c) => c.target === FIELD_OF[field])?.name ?? field;
 
 /** What the server found in a file: the counts, each problem by row, and how the leads are shared. */
 export function ReportCard({ report }: { report: ImportReport }) {
@@ -38,7 +45,7 @@ export function ReportCard({ report }: { report: ImportReport }) {
               {report.errors.map((e, i) => (
                 <tr key={i} data-testid="report-error">
                   <td>{e.row}</td>
-                  <td>{e.column}</td>
+                  <td>{columnOf(report, e.column)}</td>
                   <td>{e.message}</td>
                 </tr>
               ))}
@@ -48,8 +55,21 @@ export function ReportCard({ report }: { report: ImportReport }) {
             <p className="muted">Only the first {report.errors.length} problems are listed.</p>
           )}
         </div>
+      ) : report.missingColumns.length ? (
+        <p>No row was checked yet: match the columns above, then check again.</p>
       ) : (
         <p>Every row is valid.</p>
+      )}
+      {report.problemRows.rows.length > 0 && (
+        <p className="actions">
+          <Button onClick={() => void saveProblemRows(report.problemRows, report.filename)}>
+            Download problem rows
+          </Button>
+          <span className="muted">
+            {report.problemRows.rows.length} row{report.problemRows.rows.length === 1 ? '' : 's'} as your file has them,
+            with the row number and the reason{report.problemRows.truncated ? ' (the first ones only)' : ''}.
+          </span>
+        </p>
       )}
       {report.distribution.length > 0 && (
         <figure className="chart">

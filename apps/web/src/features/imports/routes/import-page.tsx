@@ -9,13 +9,19 @@ import { usePageTitle } from '../../../lib/use-page-title';
 import { useActiveAgents } from '../../agents';
 import { recentImportsKey, useImportProgress, useUploadLeadFile } from '../api/imports';
 import { AgentPicker } from '../components/agent-picker';
+import { ColumnMappingTable } from '../components/column-mapping';
 import { FilePreview } from '../components/file-preview';
+import { ImportHint } from '../components/import-hint';
+import { ImportedBefore } from '../components/imported-before';
 import { ImportProgress } from '../components/import-progress';
 import { RecentImports } from '../components/recent-imports';
 import { ReportCard } from '../components/report-card';
-import { importFlow, initialImportFlow } from './import-flow';
+import { canConfirm, effectiveTargets, importFlow, initialImportFlow, mappingToSend } from './import-flow';
 
-/** Choose a file → preview → check (dry run: every problem, the planned shares) → confirm → watch it land. */
+/**
+ * Choose a file → preview → check (dry run: the columns, every problem, the planned shares) → match
+ * the columns → confirm → watch it land.
+ */
 export function ImportPage() {
   usePageTitle('Import leads');
   const agents = useActiveAgents();
@@ -45,7 +51,13 @@ export function ImportPage() {
     if (flow.step === 'idle') return;
     dispatch({ type: dryRun ? 'check' : 'confirm' });
     upload.mutate(
-      { file: flow.file, dryRun, agentIds, onProgress: (fraction) => dispatch({ type: 'progress', fraction }) },
+      {
+        file: flow.file,
+        dryRun,
+        agentIds,
+        mapping: mappingToSend(flow),
+        onProgress: (fraction) => dispatch({ type: 'progress', fraction }),
+      },
       {
         onSuccess: (report) => dispatch({ type: 'uploaded', report }),
         onError: (err) => dispatch({ type: 'uploadFailed', message: errorMessage(err) }),
@@ -57,9 +69,17 @@ export function ImportPage() {
     setDragging(false);
     choose(e.dataTransfer.files[0]);
   };
-  const report = flow.step === 'idle' ? null : flow.report;
+  const report = flow.step === 'idle' || flow.step === 'importedBefore' ? null : flow.report;
   const progress = flow.step === 'checking' || flow.step === 'uploading' ? flow.progress : null;
   const error = flow.step === 'chosen' || flow.step === 'checked' ? flow.error : null;
+  const mapping = 'mapping' in flow ? flow.mapping : null;
+  const editable = flow.step === 'chosen' || flow.step === 'checked';
+  const notImported =
+    flow.step === 'checked'
+      ? Object.entries(effectiveTargets(flow.report.columns, flow.mapping))
+          .filter(([, target]) => target === 'skip')
+          .map(([name]) => name)
+      : [];
 
   return (
     <Page title="Import leads" actions={<Link to="/leads">All leads</Link>}>
@@ -78,10 +98,7 @@ export function ImportPage() {
             choose one
           </button>
         </p>
-        <p className="muted">
-          Columns: FirstName, Phone, Notes (headers like “First Name” or “Mobile” work too). Up to 10 MB unless your
-          admin set another limit.
-        </p>
+        <ImportHint />
         <input
           ref={input}
           type="file"
@@ -106,6 +123,15 @@ export function ImportPage() {
               dispatch({ type: 'agentsChanged' });
             }}
           />
+          {mapping && report && report.columns.length > 0 && (
+            <ColumnMappingTable
+              columns={report.columns}
+              mapping={mapping}
+              missing={report.missingColumns}
+              disabled={!editable}
+              onChange={(name, target) => dispatch({ type: 'mapColumn', name, target })}
+            />
+          )}
           {(flow.step === 'chosen' || flow.step === 'checking') && (
             <Button
               variant="primary"
@@ -113,7 +139,7 @@ export function ImportPage() {
               disabled={selected.size === 0}
               onClick={() => send(true)}
             >
-              Check file
+              {flow.report ? 'Check again' : 'Check file'}
             </Button>
           )}
           {progress !== null && (
@@ -129,17 +155,19 @@ export function ImportPage() {
         </div>
       )}
 
+      {flow.step === 'importedBefore' && <ImportedBefore report={flow.report} />}
+
       {report && <ReportCard report={report} />}
 
-      {flow.step === 'checked' && !flow.report.alreadyImported && (
+      {flow.step === 'checked' && (
         <div className="card confirm-bar">
           <span>
             Import <strong>{flow.report.validRows}</strong> lead{flow.report.validRows === 1 ? '' : 's'}
             {flow.report.invalidRows + flow.report.duplicateRows > 0 &&
               `; ${flow.report.invalidRows + flow.report.duplicateRows} rows will be skipped`}
-            .
+            .{notImported.length > 0 && ` Not imported: ${notImported.join(', ')}.`}
           </span>
-          <Button variant="primary" disabled={flow.report.validRows === 0} onClick={() => send(false)}>
+          <Button variant="primary" disabled={!canConfirm(flow.report)} onClick={() => send(false)}>
             Confirm import
           </Button>
         </div>

@@ -15,6 +15,7 @@ import { signOut } from '../../auth';
 import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
 import { usePageTitle } from '../../../lib/use-page-title';
 import { FormError } from '../../../components/form-error';
+import { WorkspaceSection } from '../components/workspace-section';
 
 const profileForm = z.object({ name: personName, mobile: z.string().trim().max(32) });
 
@@ -179,12 +180,14 @@ function describeAgent(ua: string | null): string {
 
 export function SettingsPage() {
   usePageTitle('Settings');
+  const { user } = useSession();
   return (
     <Page title="Settings">
       <div className="settings-grid">
         <ProfileSection />
         <PasswordSection />
         <SessionsSection />
+        {user?.role === 'admin' && <WorkspaceSection />}
       </div>
     </Page>
   );
