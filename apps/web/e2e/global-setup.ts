@@ -16,6 +16,8 @@ declare module 'vitest' {
     shortTtlUrl: string;
     /** A third server with a bootstrapped admin and no other users, for the lead-distribution flow. */
     leadsUrl: string;
+    /** A fourth, like the leads server, for the agent's phone screen (agent-phone.e2e.ts), so neither sees the other's agents. */
+    phoneUrl: string;
   }
 }
 
@@ -114,15 +116,16 @@ export default async function setup(project: TestProject) {
 
   const servers: Server[] = [];
   try {
-    // Both start at once (each spends seconds on its embedded PostgreSQL).
+    // They start at once (each spends seconds on its embedded PostgreSQL).
     const started = await Promise.allSettled([
       startServer('main', {}),
       startServer('short-ttl', { ACCESS_TOKEN_TTL: '3s' }),
       startServer('leads', { ADMIN_EMAIL: LEADS_ADMIN_EMAIL, ADMIN_PASSWORD: PASSWORD, DEFAULT_PHONE_REGION: 'US' }),
+      startServer('phone', { ADMIN_EMAIL: LEADS_ADMIN_EMAIL, ADMIN_PASSWORD: PASSWORD, DEFAULT_PHONE_REGION: 'IN' }),
     ]);
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const [main, shortTtl, leads] = servers as [Server, Server, Server];
+    const [main, shortTtl, leads, phone] = servers as [Server, Server, Server, Server];
     // Printed right after the server starts listening; the pipe may deliver it a moment later.
     let token: string | undefined;
     for (let i = 0; i < 40 && !token; i++) {
@@ -135,6 +138,7 @@ export default async function setup(project: TestProject) {
     project.provide('setupToken', token);
     project.provide('shortTtlUrl', shortTtl.url);
     project.provide('leadsUrl', leads.url);
+    project.provide('phoneUrl', phone.url);
   } catch (err) {
     await Promise.all(servers.map(stopServer));
     throw err;

@@ -110,7 +110,11 @@ export function leadCursorFits(sort: LeadSort, value: CursorValue): boolean {
   const cast = leadSortSpecs[sort].cast;
   if (cast === 'int') return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 31;
   if (cast === 'text') return typeof value === 'string' && !value.includes('\u0000');
-  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(value) && !Number.isNaN(Date.parse(value));
+  return (
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(value) &&
+    !Number.isNaN(Date.parse(value))
+  );
 }
 export const leadCursorValue = (sort: LeadSort, row: LeadRow) => leadSortSpecs[sort].value(row);
 
