@@ -58,7 +58,7 @@ export function useRedistribute() {
 /** Who would get how many of an agent's open leads, before anything moves (a redistribution dry run). */
 export const useRedistributionPlan = (fromAgentId: string | null) =>
   useQuery({
-    queryKey: [...agentsKey, 'plan', fromAgentId],
+    queryKey: ['redistribution-plan', fromAgentId],
     enabled: fromAgentId !== null,
     staleTime: 0,
     gcTime: 0,
