@@ -3,7 +3,7 @@ import { leadStatuses } from '@crewdesk/contracts';
 import { memo } from 'react';
 import { Link } from 'react-router';
 import { VirtualList } from '../../../components/virtual-list';
-import { formatDateTime } from '../../../lib/format';
+import { formatShortDateTime } from '../../../lib/format';
 import { formatPhone } from '../../../lib/phone';
 
 const ROW_HEIGHT = 96;
@@ -71,7 +71,7 @@ const LeadRow = memo(function LeadRow({
             {lead.notes}
           </p>
         )}
-        <span className="muted lead-assigned">Assigned {formatDateTime(lead.assignedAt)}</span>
+        <span className="muted lead-assigned">Assigned {formatShortDateTime(lead.assignedAt)}</span>
       </div>
       {onReassign && agents ? (
         <select
