@@ -16,12 +16,10 @@ declare module 'vitest' {
     shortTtlUrl: string;
     /** A third server with a bootstrapped admin and no other users, for the lead-distribution flow. */
     leadsUrl: string;
-    /** A fourth, like the leads server, for the agent's phone screen (agent-phone.e2e.ts), so neither sees the other's agents. */
-    phoneUrl: string;
   }
 }
 
-interface Server {
+export interface Server {
   name: string;
   url: string;
   stdout: string;
@@ -42,7 +40,7 @@ function freePort(): Promise<number> {
 }
 
 /** Starts `apps/api/src/server.ts` on a free port and resolves once /health/ready answers 200. */
-async function startServer(name: string, env: Record<string, string>): Promise<Server> {
+export async function startServer(name: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `crewdesk-e2e-${name}-`));
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/server.ts'], {
@@ -87,7 +85,7 @@ async function startServer(name: string, env: Record<string, string>): Promise<S
   }
 }
 
-async function stopServer(server: Server) {
+export async function stopServer(server: Server) {
   if (server.child.exitCode === null) {
     const exited = new Promise((r) => server.child.once('exit', r));
     server.child.kill('SIGTERM');
@@ -116,16 +114,15 @@ export default async function setup(project: TestProject) {
 
   const servers: Server[] = [];
   try {
-    // They start at once (each spends seconds on its embedded PostgreSQL).
+    // Both start at once (each spends seconds on its embedded PostgreSQL).
     const started = await Promise.allSettled([
       startServer('main', {}),
       startServer('short-ttl', { ACCESS_TOKEN_TTL: '3s' }),
       startServer('leads', { ADMIN_EMAIL: LEADS_ADMIN_EMAIL, ADMIN_PASSWORD: PASSWORD, DEFAULT_PHONE_REGION: 'US' }),
-      startServer('phone', { ADMIN_EMAIL: LEADS_ADMIN_EMAIL, ADMIN_PASSWORD: PASSWORD, DEFAULT_PHONE_REGION: 'IN' }),
     ]);
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const [main, shortTtl, leads, phone] = servers as [Server, Server, Server, Server];
+    const [main, shortTtl, leads] = servers as [Server, Server, Server];
     // Printed right after the server starts listening; the pipe may deliver it a moment later.
     let token: string | undefined;
     for (let i = 0; i < 40 && !token; i++) {
@@ -138,7 +135,6 @@ export default async function setup(project: TestProject) {
     project.provide('setupToken', token);
     project.provide('shortTtlUrl', shortTtl.url);
     project.provide('leadsUrl', leads.url);
-    project.provide('phoneUrl', phone.url);
   } catch (err) {
     await Promise.all(servers.map(stopServer));
     throw err;
