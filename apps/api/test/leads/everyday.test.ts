@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Agent, Lead, LeadNote, ReassignLeadsResult, Task } from '@crewdesk/contracts';
+import { rowsOf } from '../database.js';
 import { createUser, login, useTestApp, type SignedIn } from '../helper.js';
 import {
   createAgent,
@@ -79,6 +81,23 @@ describe('leads: search ignores accents and case', () => {
     expect(await titles('JOSE')).toEqual(['Call José about the quote']);
     expect(await titles('nandu cafe')).toEqual(['Order supplies']);
     expect(await titles('CAFÉ')).toEqual(['Order supplies']);
+  });
+});
+
+describe('search stays on the index', () => {
+  const ctx = useTestApp({ UPLOAD_PATH: uploads });
+
+  it('a folded task search can use the GIN index on the folded tsvector (the query matches its expression)', async () => {
+    const plan = await ctx.app.database.db.transaction(async (tx) => {
+      // A handful of rows would be scanned anyway: ask whether the index can serve the query at all.
+      await tx.execute(sql`set local enable_seqscan = off`);
+      return rowsOf<Record<string, string>>(
+        await tx.execute(sql`explain select id from tasks where search @@ websearch_to_tsquery('english', ${'jose'})`),
+      )
+        .map((r) => Object.values(r)[0])
+        .join('\n');
+    });
+    expect(plan).toContain('tasks_search_idx');
   });
 });
 
