@@ -272,6 +272,30 @@ describe('leads: notes are a timeline', () => {
     expect(listed?.notes).toBe('Wants a call after 6 pm');
   });
 
+  it('the database refuses a note on a missing lead or by a missing user (23503), and deleting a lead deletes its notes', async () => {
+    const w = await world(ctx.app);
+    const missing = '01900000-0000-7000-8000-000000000000';
+    const insertNote = (leadId: string, authorId: string | null) =>
+      ctx.app.database.db.execute(
+        sql`insert into lead_notes (id, lead_id, author_id, body) values (gen_random_uuid(), ${leadId}, ${authorId}, 'x')`,
+      );
+    const codeOf = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'none',
+        (e: { code?: string; cause?: { code?: string } }) => e.cause?.code ?? e.code,
+      );
+    expect(await codeOf(insertNote(missing, null))).toBe('23503');
+    expect(await codeOf(insertNote(w.leads.José!, missing))).toBe('23503');
+    await insertNote(w.leads.José!, w.ann.id);
+    await ctx.app.database.db.execute(sql`delete from leads where id = ${w.leads.José!}`);
+    const left = rowsOf<{ n: number }>(
+      await ctx.app.database.db.execute(
+        sql`select count(*)::int as n from lead_notes where lead_id = ${w.leads.José!}`,
+      ),
+    );
+    expect(left[0]!.n).toBe(0);
+  });
+
   it('an imported lead’s notes are the first entry (no author); another agent’s lead answers 404; an empty note is 400', async () => {
     const w = await world(ctx.app);
     const [phone] = phones(1, 7100);
