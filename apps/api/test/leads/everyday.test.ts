@@ -189,6 +189,22 @@ describe('leads: bulk reassignment, undo and moving a deactivated agent’s lead
     expect(names(await listAllLeads(ctx.app, w.annSession)).sort()).toEqual(['José', 'Zoë']);
   });
 
+  it('a retried reassignment (same Idempotency-Key) answers the first result, so Undo still knows who held the leads', async () => {
+    const w = await world(ctx.app);
+    const send = () =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/leads/reassign',
+        headers: { ...w.admin.auth, 'idempotency-key': 'move-jose-1' },
+        payload: { assignments: [{ leadId: w.leads.José, agentId: w.ben.id }] },
+      });
+    const first = await send();
+    const retry = await send();
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json()).toEqual(first.json());
+    expect(retry.json().previous).toEqual([{ leadId: w.leads.José, agentId: w.ann.id }]);
+  });
+
   it('is all or nothing: an unknown lead or a deactivated agent refuses the whole request, naming the entry', async () => {
     const w = await world(ctx.app);
     const missing = '01900000-0000-7000-8000-000000000000';

@@ -134,6 +134,8 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
   r.post(
     '/api/v1/leads/reassign',
     {
+      // A retried move must answer the first "previous" (who held the leads before), or Undo would undo nothing.
+      config: { idempotent: true },
       onRequest: admin,
       schema: {
         operationId: 'reassignLeads',
