@@ -41,7 +41,7 @@ async function open(): Promise<DatabaseHandle> {
 
 export async function resetDatabase(handle: DatabaseHandle) {
   await handle.db.execute(
-    sql`truncate table outbox, activity, assignments, leads, lead_imports, workspace_settings, import_column_mappings, tasks, sessions, idempotency_keys, users restart identity cascade`,
+    sql`truncate table outbox, activity, assignments, lead_notes, leads, lead_imports, workspace_settings, import_column_mappings, tasks, sessions, idempotency_keys, users restart identity cascade`,
   );
 }
 

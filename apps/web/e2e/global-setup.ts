@@ -21,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-interface Server {
+export interface Server {
   name: string;
   url: string;
   stdout: string;
@@ -42,7 +42,7 @@ function freePort(): Promise<number> {
 }
 
 /** Starts `apps/api/src/server.ts` on a free port and resolves once /health/ready answers 200. */
-async function startServer(name: string, env: Record<string, string>): Promise<Server> {
+export async function startServer(name: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `crewdesk-e2e-${name}-`));
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/server.ts'], {
@@ -87,7 +87,7 @@ async function startServer(name: string, env: Record<string, string>): Promise<S
   }
 }
 
-async function stopServer(server: Server) {
+export async function stopServer(server: Server) {
   if (server.child.exitCode === null) {
     const exited = new Promise((r) => server.child.once('exit', r));
     server.child.kill('SIGTERM');

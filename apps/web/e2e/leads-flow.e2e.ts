@@ -83,10 +83,11 @@ describe('lead distribution', () => {
     expect(list.body.items.map((a) => [a.name, a.totalLeads]).sort()).toEqual(agents.map((a) => [a.name, 4]).sort());
   });
 
-  it('an agent sees only their 4 leads, marks one contacted and turns it into a follow-up task', async () => {
+  it('an agent lands on their 4 leads, marks one contacted and turns it into a follow-up task', async () => {
     const { page, context } = await openPage(browser, baseUrl);
     await signInThroughUi(page, agents[0]!.email);
-    await page.getByRole('link', { name: 'My leads' }).click();
+    // Agents land on My leads.
+    expect(new URL(page.url()).pathname).toBe('/leads');
     await page.getByRole('heading', { name: 'My leads', level: 1 }).waitFor();
     const rows = page.getByTestId('lead-row');
     await rows.first().waitFor();
@@ -96,7 +97,11 @@ describe('lead distribution', () => {
     const name = (await first.locator('.lead-name').textContent())!;
     await first.getByLabel(`Status of ${name}`).selectOption('contacted');
     await page.getByText(`${name}: Contacted`).waitFor();
-    await first.getByRole('button', { name: `Follow-up task for ${name}` }).click();
+    await first.getByRole('button', { name: `Follow up with ${name}` }).click();
+    await page
+      .getByRole('dialog', { name: `Follow up with ${name}` })
+      .getByRole('button', { name: /Tomorrow morning/ })
+      .click();
     await page.getByText(`Task created: “Follow up with ${name}”`).waitFor();
 
     // The change is the server's, not only the screen's.

@@ -76,7 +76,8 @@ export async function signInThroughUi(page: Page, email: string, password = PASS
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/tasks');
+  // Agents land on My leads, everyone else on Tasks.
+  await page.waitForURL(/\/(tasks|leads)$/);
 }
 
 export async function createTaskThroughUi(

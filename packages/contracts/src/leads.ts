@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { id, isoDateTime, page, pageQuery } from './common.js';
-import { taskPriority } from './tasks.js';
+import { task, taskPriority } from './tasks.js';
 
 export const leadStatuses = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
 export const leadStatus = z.enum(leadStatuses).meta({ id: 'LeadStatus' });
@@ -18,11 +18,26 @@ export const lead = z
     agentId: id.nullable(),
     agentName: z.string().nullable(),
     importId: id.nullable(),
+    /** When the current agent got the lead. */
+    assignedAt: isoDateTime,
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
   })
   .meta({ id: 'Lead', description: 'A lead from an imported list, held by at most one agent.' });
 export type Lead = z.infer<typeof lead>;
+
+/** The list's orders: a leading `-` is descending. The default is newest first. */
+export const leadSorts = [
+  'name',
+  '-name',
+  'status',
+  '-status',
+  'agent',
+  '-agent',
+  'assignedAt',
+  '-assignedAt',
+] as const;
+export type LeadSort = (typeof leadSorts)[number];
 
 export const listLeadsQuery = z.strictObject({
   ...pageQuery,
@@ -30,9 +45,54 @@ export const listLeadsQuery = z.strictObject({
   agentId: id.optional(),
   importId: id.optional(),
   q: z.string().trim().min(1).max(100).optional(),
+  sort: z.enum(leadSorts).optional(),
 });
-export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true });
-export const leadPage = page(lead).meta({ id: 'LeadPage', description: 'A page of leads.' });
+export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true, sort: true });
+export const leadPage = page(lead)
+  .extend({ total: z.number().int().describe('How many leads match the filters, on every page') })
+  .meta({ id: 'LeadPage', description: 'A page of leads, with how many match in all.' });
+
+export const reassignLeadsBody = z
+  .strictObject({
+    assignments: z
+      .array(z.strictObject({ leadId: id, agentId: id }))
+      .min(1)
+      .max(1000)
+      .describe('Each lead and the active agent it goes to; all move or none does'),
+  })
+  .meta({ id: 'ReassignLeadsBody', description: 'Leads to hand to other active agents, in one step.' });
+export const leadAssignment = z
+  .object({ leadId: id, agentId: id.nullable() })
+  .meta({ id: 'LeadAssignment', description: 'Who held a lead.' });
+export const reassignLeadsResult = z
+  .object({
+    moved: z.number().int().describe('How many leads changed hands'),
+    previous: z.array(leadAssignment).describe('Who held each lead before, to undo the move'),
+  })
+  .meta({ id: 'ReassignLeadsResult', description: 'What moved, and who held it before.' });
+
+export const leadNote = z
+  .object({
+    id,
+    leadId: id,
+    authorId: id.nullable(),
+    authorName: z.string().nullable().describe('Null for notes that came with the imported file'),
+    body: z.string(),
+    createdAt: isoDateTime,
+  })
+  .meta({ id: 'LeadNote', description: 'One entry of a lead’s notes timeline.' });
+export type LeadNote = z.infer<typeof leadNote>;
+export const leadNoteList = z
+  .object({ items: z.array(leadNote) })
+  .meta({ id: 'LeadNoteList', description: 'A lead’s notes, newest first.' });
+export const createLeadNoteBody = z
+  .strictObject({
+    body: z.string().trim().min(1, 'Write a note').max(1000, 'Notes are at most 1000 characters'),
+  })
+  .meta({ id: 'CreateLeadNoteBody', description: 'A note to add to the lead’s timeline.' });
+export const followUpList = z
+  .object({ items: z.array(task) })
+  .meta({ id: 'FollowUpList', description: 'The open follow-up tasks on a lead that you may see, soonest due first.' });
 
 export const updateLeadBody = z
   .strictObject({
@@ -61,6 +121,7 @@ export const redistributeBody = z
   .strictObject({
     fromAgentId: id,
     toAgentIds: z.array(id).min(1).max(500).optional().describe('Default: every other active agent'),
+    dryRun: z.boolean().default(false).describe('true: answer who would get how many, moving nothing'),
   })
   .meta({ id: 'RedistributeBody', description: 'Whose open leads to move, and to whom.' });
 export const distributionEntry = z
@@ -218,3 +279,6 @@ export type UpdateLeadBody = z.infer<typeof updateLeadBody>;
 export type FollowUpTaskBody = z.infer<typeof followUpTaskBody>;
 export type RedistributeBody = z.infer<typeof redistributeBody>;
 export type LeadStats = z.infer<typeof leadStats>;
+export type ReassignLeadsBody = z.infer<typeof reassignLeadsBody>;
+export type ReassignLeadsResult = z.infer<typeof reassignLeadsResult>;
+export type CreateLeadNoteBody = z.infer<typeof createLeadNoteBody>;

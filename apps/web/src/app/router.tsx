@@ -1,14 +1,15 @@
-import { createBrowserRouter, Navigate } from 'react-router';
+import { createBrowserRouter } from 'react-router';
 import { Spinner } from '../components/states';
 import { loadAgentsPage } from '../features/agents';
 import { loadRegisterPage, loadSetupPage, loadSignInPage } from '../features/auth';
 import { loadDashboardPage } from '../features/dashboard';
 import { loadImportPage } from '../features/imports';
-import { loadLeadsPage } from '../features/leads';
+import { loadLeadPage, loadLeadsPage } from '../features/leads';
 import { loadSettingsPage } from '../features/settings';
 import { loadTasksPage } from '../features/tasks';
 import { loadUsersPage } from '../features/users';
 import { AppShell } from './app-shell';
+import { HomeRedirect } from './home';
 import { PublicShell } from './public-shell';
 import { RouteError } from './route-error';
 
@@ -30,11 +31,12 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     hydrateFallbackElement: <Spinner label="Opening Crewdesk…" />,
     children: [
-      { index: true, element: <Navigate to="/tasks" replace /> },
+      { index: true, element: <HomeRedirect /> },
       { path: 'tasks', lazy: loadTasksPage },
       { path: 'dashboard', lazy: loadDashboardPage },
       { path: 'settings', lazy: loadSettingsPage },
       { path: 'leads', lazy: loadLeadsPage },
+      { path: 'leads/:id', lazy: loadLeadPage },
       { path: 'admin/agents', lazy: loadAgentsPage },
       { path: 'admin/import', lazy: loadImportPage },
       { path: 'admin/users', lazy: loadUsersPage },

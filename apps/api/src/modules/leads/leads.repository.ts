@@ -1,11 +1,21 @@
-import { and, count, desc, eq, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import { openLeadStatuses, type AssignReason, type LeadStatus } from '@crewdesk/contracts';
+import { and, asc, count, desc, eq, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { openLeadStatuses, type AssignReason, type LeadSort, type LeadStatus } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
 import type { Database, Executor } from '../../infra/db/client.js';
-import { leads, users } from '../../infra/db/schema/index.js';
+import { leadNotes, leads, users } from '../../infra/db/schema/index.js';
+import type { CursorValue } from '../../shared/pagination.js';
+import { foldText } from '../../shared/search.js';
 import { escapeLike } from '../../shared/sql.js';
 
-export type LeadRow = typeof leads.$inferSelect & { agentName: string | null };
+export type LeadRow = Omit<typeof leads.$inferSelect, 'searchName'> & { agentName: string | null };
+export interface LeadNoteRow {
+  id: string;
+  leadId: string;
+  authorId: string | null;
+  authorName: string | null;
+  body: string;
+  createdAt: Date;
+}
 export type NewLeadRow = typeof leads.$inferInsert;
 export interface NewLead {
   id: string;
@@ -35,6 +45,7 @@ const columns = {
   notes: leads.notes,
   status: leads.status,
   agentId: leads.agentId,
+  assignedAt: leads.assignedAt,
   createdAt: leads.createdAt,
   updatedAt: leads.updatedAt,
   agentName: users.name,
@@ -45,14 +56,67 @@ const INSERT_BATCH = 5000;
 const LOOKUP_BATCH = 10_000;
 
 function conditions(f: LeadFilter): (SQL | undefined)[] {
-  const q = f.q ? `%${escapeLike(f.q)}%` : undefined;
+  // Names are matched folded (accents and case), against the generated search_name column.
+  const name = f.q ? `%${escapeLike(foldText(f.q))}%` : undefined;
+  const phone = f.q ? `%${escapeLike(f.q.replace(/[\s()-]/g, ''))}%` : undefined;
   return [
     f.agentId ? eq(leads.agentId, f.agentId) : undefined,
     f.status ? eq(leads.status, f.status) : undefined,
     f.importId ? eq(leads.importId, f.importId) : undefined,
-    q ? or(ilike(leads.firstName, q), ilike(leads.phone, q.replace(/[\s()-]/g, ''))) : undefined,
+    name && phone ? or(like(leads.searchName, name), like(leads.phone, phone)) : undefined,
   ];
 }
+
+interface LeadSortSpec {
+  key: SQL;
+  direction: 'asc' | 'desc';
+  value: (row: LeadRow) => CursorValue;
+  cast: 'text' | 'int' | 'timestamptz';
+}
+const statusRank = sql<number>`(case ${leads.status} when 'new' then 1 when 'contacted' then 2 when 'qualified' then 3 when 'won' then 4 else 5 end)`;
+const statusRankOf = (s: LeadStatus) => ({ new: 1, contacted: 2, qualified: 3, won: 4, lost: 5 })[s];
+const agentKey = sql`coalesce(${users.name}, '')`;
+// assigned_at has microseconds, a JS Date only milliseconds: the cursor carries the exact value as text.
+const assignedKey = sql<string>`to_char(${leads.assignedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+type ListedLead = LeadRow & { assignedKey?: string };
+const byName = (direction: 'asc' | 'desc'): LeadSortSpec => ({
+  key: sql`${leads.searchName}`,
+  direction,
+  value: (r) => foldText(r.firstName),
+  cast: 'text',
+});
+const leadSortSpecs: Record<LeadSort, LeadSortSpec> = {
+  name: byName('asc'),
+  '-name': byName('desc'),
+  status: { key: statusRank, direction: 'asc', value: (r) => statusRankOf(r.status), cast: 'int' },
+  '-status': { key: statusRank, direction: 'desc', value: (r) => statusRankOf(r.status), cast: 'int' },
+  agent: { key: agentKey, direction: 'asc', value: (r) => r.agentName ?? '', cast: 'text' },
+  '-agent': { key: agentKey, direction: 'desc', value: (r) => r.agentName ?? '', cast: 'text' },
+  assignedAt: {
+    key: sql`${leads.assignedAt}`,
+    direction: 'asc',
+    value: (r) => (r as ListedLead).assignedKey ?? r.assignedAt.toISOString(),
+    cast: 'timestamptz',
+  },
+  '-assignedAt': {
+    key: sql`${leads.assignedAt}`,
+    direction: 'desc',
+    value: (r) => (r as ListedLead).assignedKey ?? r.assignedAt.toISOString(),
+    cast: 'timestamptz',
+  },
+};
+/** Whether a decoded cursor value can stand for this sort's key (one from another sort may not). */
+export function leadCursorFits(sort: LeadSort, value: CursorValue): boolean {
+  const cast = leadSortSpecs[sort].cast;
+  if (cast === 'int') return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 31;
+  if (cast === 'text') return typeof value === 'string' && !value.includes('\u0000');
+  return (
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(value) &&
+    !Number.isNaN(Date.parse(value))
+  );
+}
+export const leadCursorValue = (sort: LeadSort, row: LeadRow) => leadSortSpecs[sort].value(row);
 
 export function createLeadsRepository(db: Database, read: Database) {
   return {
@@ -65,14 +129,79 @@ export function createLeadsRepository(db: Database, read: Database) {
       return row;
     },
 
-    async list(filter: LeadFilter, limit: number, afterId?: string): Promise<LeadRow[]> {
+    async list(
+      filter: LeadFilter,
+      limit: number,
+      sort?: LeadSort,
+      after?: { value: CursorValue; id: string },
+    ): Promise<LeadRow[]> {
+      if (!sort) {
+        return read
+          .select(columns)
+          .from(leads)
+          .leftJoin(users, eq(users.id, leads.agentId))
+          .where(and(...conditions(filter), after ? lt(leads.id, after.id) : undefined))
+          .orderBy(desc(leads.id))
+          .limit(limit + 1);
+      }
+      const spec = leadSortSpecs[sort];
+      const order = spec.direction === 'desc' ? desc : asc;
+      const cmp = spec.direction === 'desc' ? sql`<` : sql`>`;
+      const keyset = after
+        ? sql`(${spec.key}, ${leads.id}) ${cmp} (${after.value}::${sql.raw(spec.cast)}, ${after.id}::uuid)`
+        : undefined;
       return read
-        .select(columns)
+        .select({ ...columns, ...(spec.cast === 'timestamptz' ? { assignedKey } : {}) })
         .from(leads)
         .leftJoin(users, eq(users.id, leads.agentId))
-        .where(and(...conditions(filter), afterId ? lt(leads.id, afterId) : undefined))
-        .orderBy(desc(leads.id))
+        .where(and(...conditions(filter), keyset))
+        .orderBy(order(spec.key), order(leads.id))
         .limit(limit + 1);
+    },
+
+    async count(filter: LeadFilter): Promise<number> {
+      const [row] = await read
+        .select({ n: count() })
+        .from(leads)
+        .where(and(...conditions(filter)));
+      return row?.n ?? 0;
+    },
+
+    /** The named leads, locked until the transaction ends (a bulk reassignment moves all or none). */
+    async lockMany(ids: string[], tx: Executor): Promise<{ id: string; agentId: string | null }[]> {
+      return tx
+        .select({ id: leads.id, agentId: leads.agentId })
+        .from(leads)
+        .where(inArray(leads.id, ids))
+        .orderBy(leads.id)
+        .for('update');
+    },
+
+    async notesOf(leadId: string): Promise<LeadNoteRow[]> {
+      return db
+        .select({
+          id: leadNotes.id,
+          leadId: leadNotes.leadId,
+          authorId: leadNotes.authorId,
+          authorName: users.name,
+          body: leadNotes.body,
+          createdAt: leadNotes.createdAt,
+        })
+        .from(leadNotes)
+        .leftJoin(users, eq(users.id, leadNotes.authorId))
+        .where(eq(leadNotes.leadId, leadId))
+        .orderBy(desc(leadNotes.createdAt), desc(leadNotes.id));
+    },
+
+    /** Appends a note to the timeline and makes it the lead's latest (what lists and exports show). */
+    async addNote(leadId: string, authorId: string, body: string, tx: Executor): Promise<string> {
+      const id = uuidv7();
+      await tx.insert(leadNotes).values({ id, leadId, authorId, body });
+      await tx
+        .update(leads)
+        .set({ notes: body, updatedAt: sql`now()` })
+        .where(eq(leads.id, leadId));
+      return id;
     },
 
     async exportBatch(filter: LeadFilter, afterId: string | null, size: number): Promise<LeadRow[]> {
@@ -122,6 +251,11 @@ export function createLeadsRepository(db: Database, read: Database) {
           ), inserted as (
             insert into leads (id, import_id, first_name, phone, notes, agent_id)
             select id, ${importId}::uuid, first_name, phone, notes, agent_id from u
+            returning id, notes
+          ), first_notes as (
+            -- The file's notes open each lead's timeline (no author: they came with the file).
+            insert into lead_notes (id, lead_id, body)
+            select gen_random_uuid(), id, notes from inserted where notes <> ''
           )
           insert into assignments (id, lead_id, agent_id, assigned_by, reason)
           select assignment_id, id, agent_id, ${assignedBy}::uuid, 'import' from u`);
@@ -157,7 +291,7 @@ export function createLeadsRepository(db: Database, read: Database) {
       for (let i = 0; i < ids.length; i += BATCH) {
         await tx
           .update(leads)
-          .set({ agentId, updatedAt: sql`now()` })
+          .set({ agentId, assignedAt: sql`now()`, updatedAt: sql`now()` })
           .where(inArray(leads.id, ids.slice(i, i + BATCH)));
       }
     },

@@ -1,8 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  createLeadNoteBody,
   exportLeadsQuery,
+  followUpList,
   followUpTaskBody,
+  leadNote,
+  leadNoteList,
+  reassignLeadsBody,
+  reassignLeadsResult,
   idParams,
   lead,
   leadPage,
@@ -41,7 +47,8 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         security,
         summary: 'Leads: an agent sees their own; admins filter by agent, status, import and name/phone',
         description:
-          'An agent sees only the leads assigned to them; admins see every lead. Filters by status, agentId, importId and q (name or phone). Keyset pages.',
+          'An agent sees only the leads assigned to them; admins see every lead. Filters by status, agentId, importId and q (name, ignoring accents and case, or phone). ' +
+          'Sorted newest first, or by `sort` (name, status, agent, assignedAt; a leading - is descending). Keyset pages; `total` counts every match.',
         querystring: listLeadsQuery,
         response: { 200: json(leadPage, 'A page of leads'), ...errors },
       },
@@ -120,7 +127,29 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         response: { 200: json(redistributeResult, 'What moved, and to whom'), ...errors },
       },
     },
-    async (request) => service.redistribute(actorOf(request), request.body.fromAgentId, request.body.toAgentIds),
+    async (request) =>
+      service.redistribute(actorOf(request), request.body.fromAgentId, request.body.toAgentIds, request.body.dryRun),
+  );
+
+  r.post(
+    '/api/v1/leads/reassign',
+    {
+      // A retried move must answer the first "previous" (who held the leads before), or Undo would undo nothing.
+      config: { idempotent: true },
+      onRequest: admin,
+      schema: {
+        operationId: 'reassignLeads',
+        tags,
+        security,
+        summary: 'Hand many leads to other active agents at once (all or none)',
+        description:
+          'Each lead goes to the active agent named with it, in one transaction: an unknown lead or an agent who is not active refuses the whole request, naming the entry. ' +
+          'The answer says who held each lead before, so that sending those back undoes the move.',
+        body: reassignLeadsBody,
+        response: { 200: json(reassignLeadsResult, 'What moved, and who held it before'), ...errors },
+      },
+    },
+    async (request) => service.reassign(actorOf(request), request.body),
   );
 
   r.get(
@@ -157,6 +186,61 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
       },
     },
     async (request) => toLeadDto(await service.update(actorOf(request), request.params.id, request.body)),
+  );
+
+  r.get(
+    '/api/v1/leads/:id/notes',
+    {
+      onRequest: worker,
+      schema: {
+        operationId: 'listLeadNotes',
+        tags,
+        security,
+        summary: 'A lead’s notes timeline, newest first',
+        description: 'Who wrote what, and when; notes that came with the imported file have no author.',
+        params: idParams,
+        response: { 200: json(leadNoteList, 'The notes, newest first'), ...errors },
+      },
+    },
+    async (request) => ({ items: await service.notes(actorOf(request), request.params.id) }),
+  );
+
+  r.post(
+    '/api/v1/leads/:id/notes',
+    {
+      config: { idempotent: true },
+      onRequest: worker,
+      schema: {
+        operationId: 'addLeadNote',
+        tags,
+        security,
+        summary: 'Add a note to a lead’s timeline',
+        description: 'Appends a note signed by you; it becomes the lead’s latest note (the list’s `notes`).',
+        params: idParams,
+        body: createLeadNoteBody,
+        response: { 201: json(leadNote, 'The new note'), ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await service.addNote(actorOf(request), request.params.id, request.body)),
+  );
+
+  r.get(
+    '/api/v1/leads/:id/tasks',
+    {
+      onRequest: worker,
+      schema: {
+        operationId: 'listLeadFollowUps',
+        tags,
+        security,
+        summary: 'The open follow-up tasks on a lead',
+        description:
+          'Pending tasks linked to the lead that you may see (yours; an admin sees everyone’s), soonest due first, at most 50.',
+        params: idParams,
+        response: { 200: json(followUpList, 'The open follow-ups'), ...errors },
+      },
+    },
+    async (request) => ({ items: await service.followUps(actorOf(request), request.params.id) }),
   );
 
   r.post(

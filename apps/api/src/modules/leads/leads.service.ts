@@ -1,6 +1,10 @@
 import {
   leadStatuses,
   openLeadStatuses,
+  type CreateLeadNoteBody,
+  type LeadNote,
+  type ReassignLeadsBody,
+  type ReassignLeadsResult,
   type ExportLeadsQuery,
   type FollowUpTaskBody,
   type Lead,
@@ -21,7 +25,14 @@ import type { AgentsApi } from '../agents/index.js';
 import type { TasksApi } from '../tasks/index.js';
 import { dealOut, planShares, type Share } from './distribution.js';
 import { assignedEvent } from './lead-events.js';
-import type { LeadFilter, LeadRow, LeadsRepository } from './leads.repository.js';
+import {
+  leadCursorFits,
+  leadCursorValue,
+  type LeadFilter,
+  type LeadNoteRow,
+  type LeadRow,
+  type LeadsRepository,
+} from './leads.repository.js';
 
 /** The cache scope an actor's answers live under: every lead's, or one agent's own. */
 const cacheScope = (agentId: string | null) => (agentId === null ? scopes.leads : scopes.leadsOf(agentId));
@@ -36,8 +47,20 @@ export function toLeadDto(row: LeadRow): Lead {
     agentId: row.agentId,
     agentName: row.agentName,
     importId: row.importId,
+    assignedAt: iso(row.assignedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
+  };
+}
+
+export function toLeadNoteDto(row: LeadNoteRow): LeadNote {
+  return {
+    id: row.id,
+    leadId: row.leadId,
+    authorId: row.authorId,
+    authorName: row.authorName,
+    body: row.body,
+    createdAt: iso(row.createdAt),
   };
 }
 
@@ -77,16 +100,25 @@ export class LeadsService {
       importId: query.importId,
       q: query.q,
     });
+    const sort = query.sort;
+    if (after && sort && !leadCursorFits(sort, after.value))
+      throw fieldError('cursor', 'This cursor belongs to another sort', 'Query parameter is invalid');
     const page = async () => {
-      const rows = await this.deps.leads.list(filter, query.limit, after?.id);
-      return toPage(rows, query.limit, toLeadDto, (r) => encodeCursor(null, r.id));
+      const [rows, total] = await Promise.all([
+        this.deps.leads.list(filter, query.limit, sort, after),
+        this.deps.leads.count(filter),
+      ]);
+      const result = toPage(rows, query.limit, toLeadDto, (r) =>
+        encodeCursor(sort ? leadCursorValue(sort, r) : null, r.id),
+      );
+      return { ...result, total };
     };
     // First pages without a search are cached until a lead in view changes: any lead for admins,
     // one of their own for agents.
     if (after || query.q) return page();
     return this.deps.cached.read(
       cacheScope(ownScope(actor)),
-      `list:${cacheKeyOf({ ...filter, limit: query.limit })}`,
+      `list:${cacheKeyOf({ ...filter, limit: query.limit, sort: sort ?? null })}`,
       page,
     );
   }
@@ -106,12 +138,95 @@ export class LeadsService {
         await this.deps.leads.insertAssignments([{ leadId: id, agentId: body.agentId }], 'reassign', actor.id, tx);
         await this.deps.events.record(tx, [assignedEvent(actor, body.agentId, { reason: 'reassign', leadIds: [id] })]);
       }
-      await this.deps.leads.update(id, { status: body.status, notes: body.notes, agentId: body.agentId }, tx);
+      const reassigned = body.agentId !== undefined && body.agentId !== lead.agentId;
+      await this.deps.leads.update(
+        id,
+        { status: body.status, agentId: body.agentId, ...(reassigned ? { assignedAt: new Date() } : {}) },
+        tx,
+      );
+      // Notes are a timeline: what is sent is added as the newest entry, never written over the others.
+      if (body.notes !== undefined && body.notes !== '' && body.notes !== lead.notes)
+        await this.deps.leads.addNote(id, actor.id, body.notes, tx);
       return (await this.deps.leads.findById(id, tx)) as LeadRow;
     });
     this.deps.events.committed();
     await this.deps.cached.bump(...leadScopes([heldBy, updated.agentId]));
     return updated;
+  }
+
+  /** The lead's notes, newest first, to whoever may read the lead. */
+  async notes(actor: Actor, id: string): Promise<LeadNote[]> {
+    await this.get(actor, id);
+    return (await this.deps.leads.notesOf(id)).map(toLeadNoteDto);
+  }
+
+  /** Adds a note to the timeline; it becomes the lead's latest note. */
+  async addNote(actor: Actor, id: string, body: CreateLeadNoteBody): Promise<LeadNote> {
+    let heldBy: string | null = null;
+    const noteId = await this.deps.db.transaction(async (tx) => {
+      const lead = assertAccess(actor, await this.deps.leads.findById(id, tx), agentOf, 'write', 'Lead', LEADS_POLICY);
+      heldBy = lead.agentId;
+      return this.deps.leads.addNote(id, actor.id, body.body, tx);
+    });
+    await this.deps.cached.bump(...leadScopes([heldBy]));
+    const note = (await this.deps.leads.notesOf(id)).find((n) => n.id === noteId);
+    return toLeadNoteDto(note!);
+  }
+
+  /** The open follow-up tasks on a lead that the caller may see: their own (admins: everyone's). */
+  async followUps(actor: Actor, id: string): Promise<Task[]> {
+    await this.get(actor, id);
+    return this.deps.tasks.openForLead(actor, id);
+  }
+
+  /**
+   * Hands each named lead to the named active agent, all in one transaction: one unknown lead or one
+   * agent who is not active, and nothing moves. Answers who held each lead before, for an Undo.
+   */
+  async reassign(actor: Actor, body: ReassignLeadsBody): Promise<ReassignLeadsResult> {
+    assertRole(actor, 'admin');
+    const wanted = new Map(body.assignments.map((a) => [a.leadId, a.agentId]));
+    const result = await this.deps.db.transaction(async (tx) => {
+      const agentIds = [...new Set(wanted.values())];
+      if (!(await this.deps.agents.lockActive(agentIds, tx))) {
+        const active = new Set((await this.deps.agents.activeLoads(agentIds, tx)).map((a) => a.id));
+        const index = body.assignments.findIndex((a) => !active.has(a.agentId));
+        throw fieldError(`assignments.${index}.agentId`, 'Not an active agent');
+      }
+      const found = await this.deps.leads.lockMany([...wanted.keys()], tx);
+      if (found.length !== wanted.size) {
+        const known = new Set(found.map((l) => l.id));
+        const index = body.assignments.findIndex((a) => !known.has(a.leadId));
+        throw fieldError(`assignments.${index}.leadId`, 'No such lead');
+      }
+      const moving = found.filter((l) => l.agentId !== wanted.get(l.id));
+      const byAgent = new Map<string, string[]>();
+      for (const l of moving) {
+        const to = wanted.get(l.id)!;
+        byAgent.set(to, [...(byAgent.get(to) ?? []), l.id]);
+      }
+      for (const [agentId, leadIds] of byAgent) await this.deps.leads.assign(leadIds, agentId, tx);
+      if (moving.length) {
+        await this.deps.leads.insertAssignments(
+          moving.map((l) => ({ leadId: l.id, agentId: wanted.get(l.id)! })),
+          'reassign',
+          actor.id,
+          tx,
+        );
+        await this.deps.events.record(
+          tx,
+          [...byAgent].map(([agentId, leadIds]) => assignedEvent(actor, agentId, { reason: 'reassign', leadIds })),
+        );
+      }
+      return { moved: moving.length, previous: found.map((l) => ({ leadId: l.id, agentId: l.agentId })) };
+    });
+    if (result.moved > 0) {
+      this.deps.events.committed();
+      await this.deps.cached.bump(
+        ...leadScopes([...result.previous.map((p) => p.agentId), ...body.assignments.map((a) => a.agentId)]),
+      );
+    }
+    return result;
   }
 
   /** A task for the caller that remembers the lead it is about. */
@@ -137,6 +252,7 @@ export class LeadsService {
     actor: Actor,
     fromAgentId: string,
     toAgentIds?: string[],
+    dryRun = false,
   ): Promise<{ moved: number; distribution: Share[] }> {
     assertRole(actor, 'admin');
     const result = await this.deps.db.transaction(async (tx) => {
@@ -155,6 +271,8 @@ export class LeadsService {
         });
       }
       const shares = planShares(ids.length, loads);
+      // A dry run answers the plan (who would get how many) so that the admin confirms it first.
+      if (dryRun) return { moved: 0, distribution: shares.filter((s) => s.count > 0) };
       const owners = dealOut(ids.length, loads);
       const byAgent = new Map<string, string[]>();
       ids.forEach((leadId, i) => {

@@ -4,7 +4,7 @@ import { TasksService } from './tasks.service.js';
 import { tasksRoutes } from './tasks.routes.js';
 
 /** What other modules may ask of tasks. */
-export type TasksApi = Pick<TasksService, 'createForLead'>;
+export type TasksApi = Pick<TasksService, 'createForLead' | 'openForLead'>;
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,6 +4,7 @@ import { isoDateTime } from '@crewdesk/contracts';
 import type { Database, Executor } from '../../infra/db/client.js';
 import { tasks } from '../../infra/db/schema/index.js';
 import type { CursorValue } from '../../shared/pagination.js';
+import { foldText } from '../../shared/search.js';
 
 export type TaskRow = Omit<typeof tasks.$inferSelect, 'search'>;
 /** A listed row: the relevance rank and the exact created_at (µs) travel along for the cursor. */
@@ -36,7 +37,8 @@ const columns = {
   completedAt: tasks.completedAt,
 };
 
-const query = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
+// The query folded as the indexed tsvector is (accents and case), so "jose" finds "José" through the GIN index.
+const query = (q: string) => sql`websearch_to_tsquery('english', ${foldText(q)})`;
 const priorityRank = sql<number>`(case ${tasks.priority} when 'high' then 3 when 'medium' then 2 else 1 end)`;
 // Tasks without a due date sort after every dated one, in either direction.
 const dueKey = sql`coalesce(${tasks.dueDate}, 'infinity'::timestamptz)`;
@@ -190,6 +192,22 @@ export function createTasksRepository(db: Database, read: Database) {
         .orderBy(order(key as SQL), order(tasks.id))
         .limit(limit + 1);
       return rows as ListRow[];
+    },
+
+    /** Pending tasks linked to a lead (one owner's, or everyone's), soonest due first; at most 50. */
+    async openForLead(leadId: string, ownerId: string | null): Promise<TaskRow[]> {
+      return read
+        .select(columns)
+        .from(tasks)
+        .where(
+          and(
+            eq(tasks.leadId, leadId),
+            eq(tasks.status, 'pending'),
+            ownerId === null ? undefined : eq(tasks.ownerId, ownerId),
+          ),
+        )
+        .orderBy(asc(dueKey), asc(tasks.id))
+        .limit(50);
     },
 
     /** Batches for CSV export, in id order. */

@@ -13,7 +13,7 @@ import { uuidv7 } from 'uuidv7';
 import { cacheKeyOf, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
 import type { EventSink, NewEvent } from '../../infra/events/events.js';
-import { assertAccess, listOwner, type Actor } from '../../shared/access.js';
+import { assertAccess, canAccess, listOwner, type Actor } from '../../shared/access.js';
 import { fieldError, notFound } from '../../shared/errors.js';
 import { decodeCursor, encodeCursor, inBatches, toPage } from '../../shared/pagination.js';
 import { iso, isoOrNull } from '../../shared/time.js';
@@ -117,6 +117,15 @@ export class TasksService {
   /** A task for the actor that remembers the lead it is about (the leads module's follow-ups). */
   async createForLead(actor: Actor, body: CreateTaskBody, leadId: string): Promise<Task> {
     return toTaskDto(await this.create(actor, body, leadId));
+  }
+
+  /**
+   * The pending tasks linked to a lead that the actor may read: their own, or everyone's for an
+   * admin (tasks are readable by admins, as `canAccess` says). The leads module checks the lead first.
+   */
+  async openForLead(actor: Actor, leadId: string): Promise<Task[]> {
+    const rows = await this.tasks.openForLead(leadId, actor.role === 'admin' ? null : actor.id);
+    return rows.filter((t) => canAccess(actor, t.ownerId, 'read')).map(toTaskDto);
   }
 
   async get(actor: Actor, id: string): Promise<TaskRow> {

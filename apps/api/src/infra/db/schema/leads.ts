@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.js';
 
@@ -22,6 +22,16 @@ export interface DistributionEntry {
   agentName: string;
   count: number;
 }
+
+/**
+ * Text folded for accent- and case-blind search, in SQL so that a generated column can never drift
+ * from its source: `normalize(NFD)` splits "é" into "e" + U+0301, the combining marks go, lower()
+ * does the rest. normalize() is immutable and built into PostgreSQL 13+ and PGlite, so no extension
+ * (unaccent is neither immutable nor loaded by default) is needed. `foldText` in shared/search.ts
+ * folds a query the same way.
+ */
+export const foldSql = (column: unknown): SQL =>
+  sql`lower(regexp_replace(normalize(${column}, NFD), '[\\u0300-\\u036f]', '', 'g'))`;
 
 export const leadImports = pgTable(
   'lead_imports',
@@ -71,6 +81,12 @@ export const leads = pgTable(
     notes: text('notes').notNull().default(''),
     status: leadStatus('status').notNull().default('new'),
     agentId: uuid('agent_id'),
+    /** When the current agent got the lead (the latest assignment), for "assigned 2 h ago" and sorting. */
+    assignedAt: timestamp('assigned_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The name as search compares it: accents stripped (NFD minus combining marks), lower case. */
+    searchName: text('search_name')
+      .notNull()
+      .generatedAlwaysAs((): SQL => foldSql(leads.firstName)),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -94,4 +110,20 @@ export const assignments = pgTable(
     reason: assignmentReason('reason').notNull(),
   },
   (t) => [index('assignments_lead_idx').on(t.leadId), index('assignments_agent_idx').on(t.agentId)],
+);
+
+/** A lead's notes as a timeline: who wrote what, when. `leads.notes` keeps the latest, for lists and exports. */
+export const leadNotes = pgTable(
+  'lead_notes',
+  {
+    id: uuid('id').primaryKey(),
+    // lead_id → leads and author_id → users are checked per statement by triggers (migration 0008),
+    // as for leads and assignments: an import writes a note per lead in the statement that inserts them.
+    leadId: uuid('lead_id').notNull(),
+    /** Null for notes that came with the imported file (or were written before the timeline existed). */
+    authorId: uuid('author_id'),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('lead_notes_lead_created_idx').on(t.leadId, t.createdAt.desc())],
 );

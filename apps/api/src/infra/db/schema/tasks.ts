@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { check, customType, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { leads } from './leads.js';
+import { foldSql, leads } from './leads.js';
 import { users } from './users.js';
 
 export const taskStatus = pgEnum('task_status', ['pending', 'completed']);
@@ -28,13 +28,15 @@ export const tasks = pgTable(
       .notNull()
       .generatedAlwaysAs(
         (): SQL =>
-          sql`setweight(to_tsvector('english', ${tasks.title}), 'A') || setweight(to_tsvector('english', ${tasks.description}), 'B')`,
+          sql`setweight(to_tsvector('english', ${foldSql(tasks.title)}), 'A') || setweight(to_tsvector('english', ${foldSql(tasks.description)}), 'B')`,
       ),
   },
   (t) => [
     index('tasks_owner_status_idx').on(t.ownerId, t.status),
     index('tasks_owner_created_idx').on(t.ownerId, t.createdAt.desc()),
     index('tasks_search_idx').using('gin', t.search),
+    // A lead's open follow-ups.
+    index('tasks_lead_idx').on(t.leadId),
     check('tasks_title_len', sql`char_length(${t.title}) between 1 and 100`),
     check('tasks_description_len', sql`char_length(${t.description}) <= 500`),
   ],

@@ -43,12 +43,28 @@ export function useUpdateAgent() {
 export function useRedistribute() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: { fromAgentId: string; toAgentIds?: string[] }) =>
+    mutationFn: (body: { fromAgentId: string; toAgentIds?: string[]; dryRun?: boolean }) =>
       api<{ moved: number; distribution: { agentId: string; agentName: string; count: number }[] }>(
         '/api/v1/leads/redistribute',
         { method: 'POST', body },
       ),
-    onSuccess: () =>
-      Promise.all([qc.invalidateQueries({ queryKey: agentsKey }), qc.invalidateQueries({ queryKey: leadsKey })]),
+    onSuccess: (_r, body) =>
+      body.dryRun
+        ? undefined
+        : Promise.all([qc.invalidateQueries({ queryKey: agentsKey }), qc.invalidateQueries({ queryKey: leadsKey })]),
   });
 }
+
+/** Who would get how many of an agent's open leads, before anything moves (a redistribution dry run). */
+export const useRedistributionPlan = (fromAgentId: string | null) =>
+  useQuery({
+    queryKey: ['redistribution-plan', fromAgentId],
+    enabled: fromAgentId !== null,
+    staleTime: 0,
+    gcTime: 0,
+    queryFn: () =>
+      api<{ moved: number; distribution: { agentId: string; agentName: string; count: number }[] }>(
+        '/api/v1/leads/redistribute',
+        { method: 'POST', body: { fromAgentId, dryRun: true } },
+      ),
+  });

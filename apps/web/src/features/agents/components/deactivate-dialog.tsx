@@ -5,6 +5,7 @@ import { Dialog } from '../../../components/dialog';
 import { useToast } from '../../../components/toasts';
 import { errorMessage } from '../../../lib/api-errors';
 import { useRedistribute, useUpdateAgent } from '../api/agents';
+import { RedistributionPlan } from './move-leads-dialog';
 
 /** Deactivating signs the agent out at once; their open leads can move to the others in the same step. */
 export function DeactivateDialog({ agent, onClose }: { agent: Agent | null; onClose: () => void }) {
@@ -45,11 +46,14 @@ export function DeactivateDialog({ agent, onClose }: { agent: Agent | null; onCl
     >
       <p>They are signed out everywhere at once and receive no new leads.</p>
       {agent && agent.openLeads > 0 ? (
-        <label className="check-label">
-          <input type="checkbox" checked={move} onChange={(e) => setMove(e.target.checked)} />
-          Move their {agent.openLeads} open lead{agent.openLeads === 1 ? '' : 's'} to the other active agents, in fair
-          shares
-        </label>
+        <>
+          <label className="check-label">
+            <input type="checkbox" checked={move} onChange={(e) => setMove(e.target.checked)} />
+            Move their {agent.openLeads} open lead{agent.openLeads === 1 ? '' : 's'} to the other active agents, in fair
+            shares:
+          </label>
+          {move && <RedistributionPlan agentId={agent.id} />}
+        </>
       ) : (
         <p className="muted">They hold no open leads.</p>
       )}

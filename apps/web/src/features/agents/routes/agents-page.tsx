@@ -8,9 +8,11 @@ import { useToast } from '../../../components/toasts';
 import { errorMessage } from '../../../lib/api-errors';
 import { useDebounced } from '../../../lib/use-debounced';
 import { usePageTitle } from '../../../lib/use-page-title';
-import { useAgents, useRedistribute, useUpdateAgent } from '../api/agents';
+import { formatPhone } from '../../../lib/phone';
+import { useAgents, useUpdateAgent } from '../api/agents';
 import { AgentDialog } from '../components/agent-dialog';
 import { DeactivateDialog } from '../components/deactivate-dialog';
+import { MoveLeadsDialog } from '../components/move-leads-dialog';
 
 export function AgentsPage() {
   usePageTitle('Agents');
@@ -18,7 +20,6 @@ export function AgentsPage() {
   const q = useDebounced(search.trim());
   const agents = useAgents({ q: q || undefined });
   const update = useUpdateAgent();
-  const redistribute = useRedistribute();
   const toast = useToast();
   const [editing, setEditing] = useState<Agent | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
@@ -32,14 +33,7 @@ export function AgentsPage() {
         onError: (e) => toast(errorMessage(e), { tone: 'error' }),
       },
     );
-  const moveLeads = (a: Agent) =>
-    redistribute.mutate(
-      { fromAgentId: a.id },
-      {
-        onSuccess: (r) => toast(`Moved ${r.moved} open leads from ${a.name}`, { tone: 'success' }),
-        onError: (e) => toast(errorMessage(e), { tone: 'error' }),
-      },
-    );
+  const [moving, setMoving] = useState<Agent | null>(null);
 
   return (
     <Page
@@ -87,7 +81,7 @@ export function AgentsPage() {
                 <tr key={a.id} className={a.active ? '' : 'inactive'} data-testid="agent-row">
                   <td>{a.name}</td>
                   <td>{a.email}</td>
-                  <td>{a.mobile}</td>
+                  <td>{formatPhone(a.mobile)}</td>
                   <td>{a.openLeads}</td>
                   <td>{a.totalLeads}</td>
                   <td>
@@ -112,7 +106,7 @@ export function AgentsPage() {
                     ) : (
                       <>
                         <Button onClick={() => reactivate(a)}>Reactivate</Button>
-                        {a.openLeads > 0 && <Button onClick={() => moveLeads(a)}>Move {a.openLeads} open leads</Button>}
+                        {a.openLeads > 0 && <Button onClick={() => setMoving(a)}>Move {a.openLeads} open leads</Button>}
                       </>
                     )}
                   </td>
@@ -125,6 +119,7 @@ export function AgentsPage() {
       </ListStatus>
       <AgentDialog agent={editing} open={dialogOpen} onClose={() => setDialogOpen(false)} />
       <DeactivateDialog agent={deactivating} onClose={() => setDeactivating(null)} />
+      <MoveLeadsDialog agent={moving} onClose={() => setMoving(null)} />
     </Page>
   );
 }

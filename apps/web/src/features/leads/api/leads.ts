@@ -1,7 +1,16 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Lead, LeadStatus, Task, UpdateLeadBody } from '@crewdesk/contracts';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import type {
+  Lead,
+  LeadNote,
+  LeadSort,
+  LeadStatus,
+  ReassignLeadsBody,
+  ReassignLeadsResult,
+  Task,
+  UpdateLeadBody,
+} from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
-import { updateListItem, useCursorList } from '../../../lib/cursor-list';
+import { updateListItem } from '../../../lib/cursor-list';
 import { download } from '../../../lib/download';
 import { agentsKey, leadsKey, statsKey, tasksKey } from '../../../lib/query-keys';
 
@@ -12,16 +21,50 @@ export interface LeadFilters {
   importId?: string;
 }
 const leadListsKey = [...leadsKey, 'list'] as const;
+const leadKey = (id: string) => [...leadsKey, 'one', id] as const;
 
-export const useLeadList = (filters: LeadFilters) =>
-  useCursorList<Lead>({
-    queryKey: [...leadListsKey, filters],
-    path: '/api/v1/leads',
-    query: { ...filters },
-    limit: 100,
+interface LeadPage {
+  items: Lead[];
+  nextCursor: string | null;
+  total: number;
+}
+const flatten = (data: InfiniteData<LeadPage, string | null>) => ({
+  items: data.pages.flatMap((p) => p.items),
+  total: data.pages[0]?.total ?? 0,
+});
+
+/** The leads the filters match, a page at a time, in the server's order (`sort`), with the total. */
+export function useLeadList(filters: LeadFilters, sort?: LeadSort) {
+  return useInfiniteQuery({
+    queryKey: [...leadListsKey, filters, sort ?? null],
+    queryFn: ({ pageParam, signal }) =>
+      api<LeadPage>('/api/v1/leads', { query: { ...filters, sort, limit: 100, cursor: pageParam }, signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    select: flatten,
+  });
+}
+
+export const useLead = (id: string | null) =>
+  useQuery({
+    queryKey: leadKey(id ?? ''),
+    enabled: id !== null,
+    queryFn: ({ signal }) => api<Lead>(`/api/v1/leads/${id}`, { signal }),
   });
 
-/** Status and notes show at once; a refusal puts the lead back as it was. */
+export const useLeadNotes = (id: string) =>
+  useQuery({
+    queryKey: [...leadKey(id), 'notes'],
+    queryFn: async ({ signal }) => (await api<{ items: LeadNote[] }>(`/api/v1/leads/${id}/notes`, { signal })).items,
+  });
+
+export const useLeadFollowUps = (id: string) =>
+  useQuery({
+    queryKey: [...tasksKey, 'lead', id],
+    queryFn: async ({ signal }) => (await api<{ items: Task[] }>(`/api/v1/leads/${id}/tasks`, { signal })).items,
+  });
+
+/** Status shows at once; a refusal puts the lead back as it was. */
 export function useUpdateLead() {
   const qc = useQueryClient();
   return useMutation({
@@ -31,7 +74,6 @@ export function useUpdateLead() {
       restore: await updateListItem<Lead>(qc, leadListsKey, id, (l) => ({
         ...l,
         ...(patch.status ? { status: patch.status } : {}),
-        ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
       })),
     }),
     onError: (_e, _v, context) => context?.restore(),
@@ -40,12 +82,34 @@ export function useUpdateLead() {
   });
 }
 
+/** Adds a note to the lead's timeline (it becomes the latest note the list shows). */
+export function useAddNote(leadId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: string) => api<LeadNote>(`/api/v1/leads/${leadId}/notes`, { method: 'POST', body: { body } }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: leadsKey }),
+  });
+}
+
+/** A follow-up task linked to the lead, due when the agent chose. */
 export function useFollowUp() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (lead: Lead) => api<Task>(`/api/v1/leads/${lead.id}/tasks`, { method: 'POST', body: {} }),
+    mutationFn: ({ lead, dueDate }: { lead: Lead; dueDate: string | null }) =>
+      api<Task>(`/api/v1/leads/${lead.id}/tasks`, { method: 'POST', body: { dueDate } }),
     onSuccess: () =>
       Promise.all([qc.invalidateQueries({ queryKey: tasksKey }), qc.invalidateQueries({ queryKey: statsKey })]),
+  });
+}
+
+/** Moves many leads in one call (all or none); the answer says who held them, for Undo. */
+export function useReassign() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: ReassignLeadsBody) =>
+      api<ReassignLeadsResult>('/api/v1/leads/reassign', { method: 'POST', body }),
+    onSettled: () =>
+      Promise.all([qc.invalidateQueries({ queryKey: leadsKey }), qc.invalidateQueries({ queryKey: agentsKey })]),
   });
 }
 

@@ -1,9 +1,12 @@
 import type { Agent, Lead, LeadStatus } from '@crewdesk/contracts';
 import { leadStatuses } from '@crewdesk/contracts';
 import { memo } from 'react';
+import { Link } from 'react-router';
 import { VirtualList } from '../../../components/virtual-list';
+import { formatShortDateTime } from '../../../lib/format';
+import { formatPhone } from '../../../lib/phone';
 
-const ROW_HEIGHT = 76;
+const ROW_HEIGHT = 96;
 export const statusLabel: Record<LeadStatus, string> = {
   new: 'New',
   contacted: 'Contacted',
@@ -15,29 +18,60 @@ export const statusLabel: Record<LeadStatus, string> = {
 interface RowActions {
   readOnly: boolean;
   agents?: Agent[];
+  selected?: ReadonlySet<string>;
+  onSelect?: (lead: Lead) => void;
   onStatus: (lead: Lead, status: LeadStatus) => void;
-  onNotes: (lead: Lead) => void;
   onFollowUp: (lead: Lead) => void;
   onReassign?: (lead: Lead, agentId: string) => void;
+}
+
+/** The call button: a real tel: link (E.164), big enough for a thumb. */
+export function CallLink({ lead }: { lead: Pick<Lead, 'firstName' | 'phone'> }) {
+  return (
+    <a className="btn btn-primary call-btn" href={`tel:${lead.phone}`} aria-label={`Call ${lead.firstName}`}>
+      <svg viewBox="0 0 16 16" aria-hidden="true">
+        <path d="M4.5 2h2l1 3-1.5 1a8 8 0 0 0 4 4l1-1.5 3 1v2a1.5 1.5 0 0 1-1.5 1.5A11 11 0 0 1 2 3.5 1.5 1.5 0 0 1 3.5 2z" />
+      </svg>
+      Call
+    </a>
+  );
 }
 
 const LeadRow = memo(function LeadRow({
   lead,
   readOnly,
   agents,
+  selected,
+  onSelect,
   onStatus,
-  onNotes,
   onFollowUp,
   onReassign,
 }: RowActions & { lead: Lead }) {
+  const isSelected = selected?.has(lead.id) ?? false;
   return (
-    <div className="lead-row" role="listitem" data-testid="lead-row">
+    <div className={`lead-row ${isSelected ? 'selected' : ''}`} role="listitem" data-testid="lead-row">
+      {onSelect && (
+        <input
+          type="checkbox"
+          className="select-box"
+          checked={isSelected}
+          onChange={() => onSelect(lead)}
+          aria-label={`Select ${lead.firstName}`}
+        />
+      )}
       <div className="lead-main">
-        <span className="lead-name">{lead.firstName}</span>
-        <a className="lead-phone" href={`tel:${lead.phone}`}>
-          {lead.phone}
-        </a>
-        {lead.notes && <p className="task-desc">{lead.notes}</p>}
+        <Link className="lead-name" to={`/leads/${lead.id}`}>
+          {lead.firstName}
+        </Link>
+        <span className="lead-phone" data-testid="lead-phone">
+          {formatPhone(lead.phone)}
+        </span>
+        {lead.notes && (
+          <p className="task-desc lead-note" data-testid="lead-latest-note">
+            {lead.notes}
+          </p>
+        )}
+        <span className="muted lead-assigned">Assigned {formatShortDateTime(lead.assignedAt)}</span>
       </div>
       {onReassign && agents ? (
         <select
@@ -70,21 +104,13 @@ const LeadRow = memo(function LeadRow({
         ))}
       </select>
       <div className="lead-actions">
+        <CallLink lead={lead} />
         <button
           type="button"
-          className="btn btn-ghost"
-          disabled={readOnly}
-          onClick={() => onNotes(lead)}
-          aria-label={`Notes for ${lead.firstName}`}
-        >
-          Notes
-        </button>
-        <button
-          type="button"
-          className="btn btn-ghost"
+          className="btn btn-secondary tap-target"
           disabled={readOnly}
           onClick={() => onFollowUp(lead)}
-          aria-label={`Follow-up task for ${lead.firstName}`}
+          aria-label={`Follow up with ${lead.firstName}`}
         >
           Follow up
         </button>

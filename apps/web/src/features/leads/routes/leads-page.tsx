@@ -1,5 +1,5 @@
-import type { Lead, LeadStatus } from '@crewdesk/contracts';
-import { leadStatuses } from '@crewdesk/contracts';
+import type { Lead, LeadSort, LeadStatus } from '@crewdesk/contracts';
+import { leadSorts, leadStatuses } from '@crewdesk/contracts';
 import { useCallback, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Button } from '../../../components/button';
@@ -8,16 +8,20 @@ import { Page } from '../../../components/page';
 import { EmptyState } from '../../../components/states';
 import { useToast } from '../../../components/toasts';
 import { errorMessage } from '../../../lib/api-errors';
+import { plural } from '../../../lib/format';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useOnline } from '../../../lib/use-online';
 import { useSession } from '../../../lib/session';
 import { useActiveAgents } from '../../agents';
-import { exportLeads, useFollowUp, useLeadList, useUpdateLead, type LeadFilters } from '../api/leads';
+import { exportLeads, useLeadList, useReassign, useUpdateLead, type LeadFilters } from '../api/leads';
+import { BulkReassignBar, SortBar } from '../components/list-controls';
+import { FollowUpDialog } from '../components/follow-up-dialog';
 import { LeadList, statusLabel } from '../components/lead-list';
-import { NotesDialog } from '../components/notes-dialog';
 import { usePageTitle } from '../../../lib/use-page-title';
 
-/** Agents see "My leads"; admins see every lead, filter by agent and import, and reassign. */
+const isSort = (s: string | null): s is LeadSort => (leadSorts as readonly string[]).includes(s ?? '');
+
+/** Agents see "My leads"; admins see every lead, filter, sort, select many and reassign them. */
 export function LeadsPage() {
   const session = useSession();
   const isAdmin = session.user?.role === 'admin';
@@ -31,6 +35,8 @@ export function LeadsPage() {
   const status = (params.get('status') ?? '') as LeadStatus | '';
   const agentId = params.get('agentId') ?? '';
   const importId = params.get('importId') ?? '';
+  const sortParam = params.get('sort');
+  const sort = isSort(sortParam) ? sortParam : undefined;
   const setParam = (key: string, value: string) =>
     setParams(
       (p) => {
@@ -40,19 +46,32 @@ export function LeadsPage() {
       },
       { replace: true },
     );
+  const filtered = Boolean(q || status || agentId || importId);
+  const clearFilters = () => {
+    setSearch('');
+    setParams(
+      (p) => {
+        for (const key of ['q', 'status', 'agentId', 'importId']) p.delete(key);
+        return p;
+      },
+      { replace: true },
+    );
+  };
   const filters: LeadFilters = {
     q: q || undefined,
     status: status || undefined,
     agentId: isAdmin ? agentId || undefined : undefined,
     importId: importId || undefined,
   };
-  const list = useLeadList(filters);
+  const list = useLeadList(filters, sort);
   const agents = useActiveAgents(isAdmin);
-  const leads = list.data ?? [];
+  const leads = list.data?.items ?? [];
+  const total = list.data?.total ?? 0;
   const update = useUpdateLead();
-  const followUp = useFollowUp();
-  const [notesFor, setNotesFor] = useState<Lead | null>(null);
+  const reassign = useReassign();
+  const [followUpFor, setFollowUpFor] = useState<Lead | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
 
   const onStatus = useCallback(
     (lead: Lead, next: LeadStatus) =>
@@ -65,25 +84,55 @@ export function LeadsPage() {
       ),
     [update, toast],
   );
-  const onReassign = useCallback(
-    (lead: Lead, to: string) =>
-      update.mutate(
-        { id: lead.id, patch: { agentId: to } },
+
+  /** Moves leads in one call; the toast's Undo sends each back to whoever held it. */
+  const move = useCallback(
+    (assignments: { leadId: string; agentId: string }[], done: string) =>
+      reassign.mutate(
+        { assignments },
         {
-          onSuccess: (l) => toast(`${lead.firstName} now belongs to ${l.agentName}`, { tone: 'success' }),
+          onSuccess: (result) => {
+            setSelected(new Set());
+            const back = result.previous.flatMap((p) => (p.agentId ? [{ leadId: p.leadId, agentId: p.agentId }] : []));
+            toast(done, {
+              tone: 'success',
+              ms: 10_000,
+              action: {
+                label: 'Undo',
+                run: () =>
+                  reassign.mutate(
+                    { assignments: back },
+                    {
+                      onSuccess: (r) => toast(`Undone: ${plural(r.moved, 'lead')} back where they were`),
+                      onError: (e) => toast(errorMessage(e), { tone: 'error' }),
+                    },
+                  ),
+              },
+            });
+          },
           onError: (e) => toast(errorMessage(e), { tone: 'error' }),
         },
       ),
-    [update, toast],
+    [reassign, toast],
   );
-  const onFollowUp = useCallback(
+  const agentName = (id: string) => agents.data?.find((a) => a.id === id)?.name ?? 'the agent';
+  const onReassign = useCallback(
+    (lead: Lead, to: string) =>
+      move([{ leadId: lead.id, agentId: to }], `${lead.firstName} now belongs to ${agentName(to)}`),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [move, agents.data],
+  );
+  const onSelect = useCallback(
     (lead: Lead) =>
-      followUp.mutate(lead, {
-        onSuccess: (task) => toast(`Task created: “${task.title}”`, { tone: 'success' }),
-        onError: (e) => toast(errorMessage(e), { tone: 'error' }),
+      setSelected((s) => {
+        const next = new Set(s);
+        if (next.has(lead.id)) next.delete(lead.id);
+        else next.add(lead.id);
+        return next;
       }),
-    [followUp, toast],
+    [],
   );
+  const onFollowUp = useCallback((lead: Lead) => setFollowUpFor(lead), []);
 
   return (
     <Page
@@ -148,24 +197,56 @@ export function LeadsPage() {
           </Button>
         )}
       </Filters>
+      {list.data && (
+        <p className="muted lead-count" data-testid="lead-count" aria-live="polite">
+          {plural(total, 'lead')}
+          {filtered ? ' match' : ''}
+        </p>
+      )}
+      {isAdmin && leads.length > 0 && (
+        <>
+          <SortBar sort={sort} onSort={(s) => setParam('sort', s ?? '')} />
+          <BulkReassignBar
+            leads={leads}
+            selected={selected}
+            agents={agents.data ?? []}
+            busy={reassign.isPending}
+            disabled={readOnly}
+            onSelectAll={(all) => setSelected(all ? new Set(leads.map((l) => l.id)) : new Set())}
+            onReassign={(to) =>
+              move(
+                [...selected].map((leadId) => ({ leadId, agentId: to })),
+                `${plural(selected.size, 'lead')} moved to ${agentName(to)}`,
+              )
+            }
+          />
+        </>
+      )}
       <ListStatus
-        list={list}
+        list={{ ...list, data: list.data?.items }}
         loadingLabel="Loading leads…"
         keepRowsOnError
         empty={
-          <EmptyState
-            title={
-              q || status || agentId || importId
-                ? 'No leads match'
-                : isAdmin
-                  ? 'No leads yet'
-                  : 'No leads assigned to you yet'
-            }
-          >
-            {isAdmin
-              ? 'Import a CSV or Excel list and Crewdesk shares it out among your agents.'
-              : 'New leads appear here when an admin distributes a list.'}
-          </EmptyState>
+          filtered ? (
+            <EmptyState title="No leads match" action={<Button onClick={clearFilters}>Clear filters</Button>}>
+              No lead matches this search or filter.
+            </EmptyState>
+          ) : isAdmin ? (
+            <EmptyState
+              title="No leads yet"
+              action={
+                <Link className="btn btn-primary" to="/admin/import">
+                  Import leads
+                </Link>
+              }
+            >
+              Import a CSV or Excel list and Crewdesk shares it out among your agents.
+            </EmptyState>
+          ) : (
+            <EmptyState title="No leads assigned to you yet">
+              New leads appear here when an admin distributes a list.
+            </EmptyState>
+          )
         }
       >
         <LeadList
@@ -175,25 +256,17 @@ export function LeadsPage() {
           loadMore={() => void list.fetchNextPage()}
           readOnly={readOnly}
           agents={isAdmin ? agents.data : undefined}
+          selected={isAdmin ? selected : undefined}
+          onSelect={isAdmin ? onSelect : undefined}
           onStatus={onStatus}
-          onNotes={setNotesFor}
           onFollowUp={onFollowUp}
           onReassign={isAdmin ? onReassign : undefined}
         />
       </ListStatus>
-      <NotesDialog
-        lead={notesFor}
-        onClose={() => setNotesFor(null)}
-        onSave={(lead, notes) => {
-          update.mutate(
-            { id: lead.id, patch: { notes } },
-            {
-              onSuccess: () => toast('Notes saved', { tone: 'success' }),
-              onError: (e) => toast(errorMessage(e), { tone: 'error' }),
-            },
-          );
-          setNotesFor(null);
-        }}
+      <FollowUpDialog
+        lead={followUpFor}
+        onClose={() => setFollowUpFor(null)}
+        onCreated={(task) => toast(`Task created: “${task.title}”`, { tone: 'success' })}
       />
     </Page>
   );

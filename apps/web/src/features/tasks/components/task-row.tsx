@@ -1,6 +1,7 @@
 import type { Task } from '@crewdesk/contracts';
 import { memo } from 'react';
 import { formatDate } from '../../../lib/format';
+import { LeadLink } from '../../leads';
 
 const priorityLabel = { high: 'High', medium: 'Medium', low: 'Low' } as const;
 
@@ -53,6 +54,7 @@ export const TaskRow = memo(function TaskRow({
           {task.title}
         </button>
         {task.description && <p className="task-desc">{task.description}</p>}
+        {task.leadId && <LeadLink leadId={task.leadId} />}
       </div>
       <div className="task-meta">
         <span className={`badge badge-${task.priority}`}>{priorityLabel[task.priority]}</span>
