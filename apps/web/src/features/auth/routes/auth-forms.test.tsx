@@ -62,6 +62,28 @@ describe('the sign-in form', () => {
     expect(getAccessToken()).toBeNull();
   });
 
+  it('says the account is deactivated (its own problem type), not that the password is wrong, and stays signed out', async () => {
+    server(() =>
+      json(403, {
+        type: 'urn:crewdesk:problem:account-deactivated',
+        title: 'Account deactivated',
+        status: 403,
+        detail: 'This account has been deactivated; ask an admin to reactivate it',
+      }),
+    );
+    renderPage(<SignInPage />);
+
+    await userEvent.type(screen.getByLabelText('Email'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('This account has been deactivated.');
+    expect(alert).toHaveTextContent('ada@example.com can no longer sign in. Ask an admin of your team to reactivate it.');
+    expect(screen.queryByText(/incorrect/)).not.toBeInTheDocument();
+    expect(sessionStore.get().status).toBe('anonymous');
+  });
+
   it('signs in: sends the lower-cased email, keeps the access token in memory and marks the session signed in', async () => {
     const { requests } = server(() => json(200, { user, accessToken: 'token-1', expiresIn: 900 }));
     renderPage(<SignInPage />);
