@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, isoDateTime, page, pageQuery } from './common.js';
+import { id, isoDateTime, page, pageQuery, timeZone } from './common.js';
 import { taskPriority } from './tasks.js';
 
 export const leadStatuses = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
@@ -31,7 +31,10 @@ export const listLeadsQuery = z.strictObject({
   importId: id.optional(),
   q: z.string().trim().min(1).max(100).optional(),
 });
-export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true });
+export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true }).extend({
+  /** Times in this zone ("2030-01-02 08:34:05", the zone in the column's name) instead of ISO UTC. */
+  tz: timeZone.optional(),
+});
 export const leadPage = page(lead).meta({ id: 'LeadPage', description: 'A page of leads.' });
 
 export const updateLeadBody = z

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Lead, LeadStatus, Task, UpdateLeadBody } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
 import { updateListItem, useCursorList } from '../../../lib/cursor-list';
-import { download } from '../../../lib/download';
+import { downloadCsv } from '../../../lib/download';
 import { agentsKey, leadsKey, statsKey, tasksKey } from '../../../lib/query-keys';
 
 export interface LeadFilters {
@@ -50,4 +50,4 @@ export function useFollowUp() {
 }
 
 export const exportLeads = (filters: LeadFilters) =>
-  download('/api/v1/leads/export', { ...filters }, 'crewdesk-leads.csv');
+  downloadCsv('/api/v1/leads/export', { ...filters }, 'crewdesk-leads.csv');
