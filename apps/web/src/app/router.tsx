@@ -5,6 +5,7 @@ import { loadRegisterPage, loadSetupPage, loadSignInPage } from '../features/aut
 import { loadDashboardPage } from '../features/dashboard';
 import { loadImportPage } from '../features/imports';
 import { loadLeadsPage } from '../features/leads';
+import { loadGetStartedPage } from '../features/onboarding';
 import { loadSettingsPage } from '../features/settings';
 import { loadTasksPage } from '../features/tasks';
 import { loadUsersPage } from '../features/users';
@@ -33,6 +34,7 @@ export const router = createBrowserRouter([
       { index: true, element: <Navigate to="/tasks" replace /> },
       { path: 'tasks', lazy: loadTasksPage },
       { path: 'dashboard', lazy: loadDashboardPage },
+      { path: 'get-started', lazy: loadGetStartedPage },
       { path: 'settings', lazy: loadSettingsPage },
       { path: 'leads', lazy: loadLeadsPage },
       { path: 'admin/agents', lazy: loadAgentsPage },

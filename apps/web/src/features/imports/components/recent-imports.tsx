@@ -1,7 +1,22 @@
 import { Link } from 'react-router';
+import { Button } from '../../../components/button';
 import { EmptyState, Spinner } from '../../../components/states';
 import { formatDateTime } from '../../../lib/format';
 import { useRecentImports } from '../api/imports';
+
+/** A file to start from: the columns an import reads, with two example rows. */
+function downloadSample() {
+  const csv =
+    '\uFEFFFirstName,Phone,Notes\r\nAsha,+91 98450 12345,Asked for a call after 6 pm\r\nJosé,+1 415 555 0100,\r\n';
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'crewdesk-leads-sample.csv';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 export function RecentImports() {
   const recent = useRecentImports();
@@ -11,7 +26,16 @@ export function RecentImports() {
       {recent.isPending ? (
         <Spinner />
       ) : !recent.data?.items.length ? (
-        <EmptyState title="No imports yet" />
+        <EmptyState
+          title="No imports yet"
+          action={
+            <Button onClick={downloadSample} aria-label="Download a sample CSV file (First name, Phone, Notes)">
+              Download a sample file
+            </Button>
+          }
+        >
+          Upload a CSV or Excel file above: each row with a first name and a phone becomes a lead.
+        </EmptyState>
       ) : (
         <div className="table-wrap">
           <table className="table">

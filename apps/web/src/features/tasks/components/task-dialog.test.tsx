@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deferred, json, makeTask, problem, renderPage, stubFetch } from '../../../../test/utils';
+import { deferred, json, makeTask, problem, renderPage, stubFetch, type StubRequest } from '../../../../test/utils';
 import { sessionStore, setAccessToken } from '../../../lib/session';
 import { TaskDialog } from './task-dialog';
 
@@ -10,8 +10,7 @@ beforeEach(() => {
   sessionStore.set({ status: 'authenticated', user: null });
 });
 
-const posts = (requests: { method: string; path: string }[]) =>
-  requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/tasks');
+const posts = (requests: StubRequest[]) => requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/tasks');
 
 describe('creating a task is protected against double submits and retries', () => {
   it('a double submit sends one request, and the button is disabled while it is pending', async () => {
