@@ -1,12 +1,15 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
+import { assumeReachable } from '../src/lib/connection';
 
 // Vitest globals are off, so Testing Library cannot register its own cleanup.
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
+  // A request that failed on purpose left the app offline: the next test opens a fresh page.
+  assumeReachable();
 });
 
 // jsdom has <dialog> but not its modal API; this follows the HTML spec's steps closely enough for

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
+import { useSaveOutcomes, useWaitingSaves } from '../components/pending-saves';
 import { Spinner } from '../components/states';
 import { signOut } from '../features/auth';
 import { useGetStartedDismissed } from '../lib/get-started';
@@ -27,6 +28,8 @@ export function AppShell() {
   const location = useLocation();
   const online = useOnline();
   const getStartedDismissed = useGetStartedDismissed(session.user?.id);
+  const waitingSaves = useWaitingSaves();
+  useSaveOutcomes();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [location.pathname]);
 
@@ -92,6 +95,8 @@ export function AppShell() {
       {offline && (
         <div className="offline-banner" role="status">
           You are offline. Showing what was last loaded; changes are disabled until the connection is back.
+          {waitingSaves > 0 &&
+            ` ${waitingSaves === 1 ? '1 change is' : `${waitingSaves} changes are`} waiting to be saved when it is.`}
         </div>
       )}
       <main id="main" className="main" tabIndex={-1}>

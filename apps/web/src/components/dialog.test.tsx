@@ -1,7 +1,8 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
+import { renderPage } from '../../test/utils';
 import { Dialog } from './dialog';
 
 function Harness() {
@@ -28,7 +29,7 @@ function Harness() {
 
 describe('the shared dialog', () => {
   it('puts focus on its first field when it opens, not on the Close button', async () => {
-    render(<Harness />);
+    renderPage(<Harness />);
     await userEvent.click(screen.getByRole('button', { name: 'New thing' }));
     const dialog = await screen.findByRole('dialog', { name: 'New thing' });
     await waitFor(() => expect(screen.getByLabelText('Name')).toHaveFocus());
@@ -36,7 +37,7 @@ describe('the shared dialog', () => {
   });
 
   it('Escape closes it and gives focus back to the button that opened it', async () => {
-    render(<Harness />);
+    renderPage(<Harness />);
     await userEvent.click(screen.getByRole('button', { name: 'New thing' }));
     await waitFor(() => expect(screen.getByLabelText('Name')).toHaveFocus());
     await userEvent.keyboard('{Escape}');
@@ -45,7 +46,7 @@ describe('the shared dialog', () => {
   });
 
   it('closing it with a button inside also gives focus back to the opener', async () => {
-    render(<Harness />);
+    renderPage(<Harness />);
     await userEvent.click(screen.getByRole('button', { name: 'New thing' }));
     await userEvent.click(await screen.findByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());

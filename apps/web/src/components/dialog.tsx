@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
+import { PendingSaveNotice } from './pending-saves';
 
 /** What a dialog's first field is: the one marked autofocus, else the first form control, else any focusable. */
 const FIRST_FIELD = [
@@ -87,6 +88,7 @@ export function Dialog({
             </button>
           </header>
           {children}
+          <PendingSaveNotice />
           {footer && <footer className="dialog-footer">{footer}</footer>}
         </div>
       )}

@@ -44,8 +44,14 @@ describe('creating a task is protected against double submits and retries', () =
     await userEvent.click(screen.getByRole('button', { name: 'Create task' }));
     expect(await screen.findByText(/Cannot reach Crewdesk/)).toBeInTheDocument();
 
+    // The server could not be reached, so the app is offline: the retry waits, and says so, until
+    // the server answers again (here the browser says it is back, and the probe gets an answer).
     await userEvent.click(screen.getByRole('button', { name: 'Create task' }));
+    expect(await screen.findByText(/Not saved yet: waiting for the connection/)).toBeInTheDocument();
+    expect(posts(requests)).toHaveLength(1);
+    window.dispatchEvent(new Event('online'));
     await screen.findByText('Task created');
+    expect(requests.some((r) => r.path === '/health/live')).toBe(true);
     const [first, retry] = posts(requests);
     expect(retry!.idempotencyKey).toBe(first!.idempotencyKey);
 
