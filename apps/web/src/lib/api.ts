@@ -2,7 +2,7 @@ import type { Problem } from '@crewdesk/contracts';
 import { withAccessToken } from './access-token';
 import { ApiError, NetworkError } from './api-errors';
 import { CLIENT_ID, CLIENT_ID_HEADER } from './client-id';
-import { reportUnreachable } from './connection';
+import { suspectUnreachable } from './connection';
 import { API_URL, buildUrl, problemOf, send, type Query } from './http';
 
 export interface RequestOptions {
@@ -82,7 +82,7 @@ export async function uploadForm<T>(path: string, form: FormData, onProgress?: (
           resolve({ status: xhr.status, body });
         };
         xhr.onerror = () => {
-          reportUnreachable();
+          suspectUnreachable();
           reject(new NetworkError());
         };
         xhr.send(form);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stubFetch } from '../../test/utils';
-import { isReachable, onReconnect, PROBE_INTERVAL_MS, reportUnreachable } from './connection';
+import { isReachable, onReconnect, PROBE_INTERVAL_MS, reportUnreachable, suspectUnreachable } from './connection';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -43,5 +43,20 @@ describe('noticing the connection is back', () => {
     window.dispatchEvent(new Event('online'));
     await vi.advanceTimersByTimeAsync(0);
     expect(isReachable()).toBe(true);
+  });
+
+  it('one request failing while the server still answers its probe (a proxy dropping the event stream) is not offline', async () => {
+    const { requests } = stubFetch(() => new Response('{"status":"ok"}', { status: 200 }));
+    suspectUnreachable();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(requests.map((r) => r.path)).toEqual(['/health/live']);
+    expect(isReachable()).toBe(true);
+  });
+
+  it('a failed request and a failed probe are offline', async () => {
+    stubFetch(() => Promise.reject(new TypeError('Failed to fetch')));
+    suspectUnreachable();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(isReachable()).toBe(false);
   });
 });

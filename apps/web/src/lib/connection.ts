@@ -4,7 +4,7 @@ import { useSyncExternalStore } from 'react';
 /**
  * Whether Crewdesk's server can be reached, which is not what `navigator.onLine` says: the browser
  * may not fire `online` when the network comes back (or say "online" on a network that goes
- * nowhere). So: `offline` and a request that cannot reach the server mark it unreachable; from
+ * nowhere). So: `offline`, or a request that cannot reach the server and a probe that fails, mark it unreachable; from
  * then on the server is probed every few seconds (and at once on `online`) until it answers, and
  * only an answer marks it reachable again. TanStack Query follows this store, so queries refetch
  * and paused saves resume when the server is back.
@@ -62,9 +62,17 @@ export function probe(): Promise<boolean> {
   return probing;
 }
 
-/** A request could not reach the server: offline until a probe gets an answer. */
+/** The browser or a probe says the server cannot be reached: offline until a probe gets an answer. */
 export function reportUnreachable() {
   set(false);
+}
+
+/**
+ * A request could not reach the server. That one endpoint failing (a proxy dropping the event
+ * stream) is not "offline": a probe decides, at once.
+ */
+export function suspectUnreachable() {
+  void probe();
 }
 
 export const isReachable = current;

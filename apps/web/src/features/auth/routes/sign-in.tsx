@@ -49,8 +49,8 @@ export function SignInPage() {
         <FormError message={formError} />
         {deactivated && (
           <div className="notice notice-warning" role="alert">
-            <strong>This account has been deactivated.</strong> {deactivated} can no longer sign in. Ask an admin
-            of your team to reactivate it.
+            <strong>This account has been deactivated.</strong> {deactivated} can no longer sign in. Ask an admin of
+            your team to reactivate it.
           </div>
         )}
         <Button type="submit" variant="primary" busy={isSubmitting}>

@@ -24,7 +24,7 @@ describe('the imports history', () => {
     const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
     renderPage(<RecentImports />);
     expect(await screen.findByRole('heading', { name: 'No imports yet' })).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: /Download a sample CSV file/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Download a sample CSV' }));
     expect(click).toHaveBeenCalledOnce();
     const text = await new Promise<string>((resolve) => {
       const reader = new FileReader();

@@ -26,14 +26,7 @@ export function RecentImports() {
       {recent.isPending ? (
         <Spinner />
       ) : !recent.data?.items.length ? (
-        <EmptyState
-          title="No imports yet"
-          action={
-            <Button onClick={downloadSample} aria-label="Download a sample CSV file (First name, Phone, Notes)">
-              Download a sample file
-            </Button>
-          }
-        >
+        <EmptyState title="No imports yet" action={<Button onClick={downloadSample}>Download a sample CSV</Button>}>
           Upload a CSV or Excel file above: each row with a first name and a phone becomes a lead.
         </EmptyState>
       ) : (
