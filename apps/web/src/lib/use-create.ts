@@ -62,5 +62,11 @@ export function useCreate<TBody, TResult>({
     },
     [mutateAsync],
   );
-  return { ...mutation, mutateAsync: submit };
+  const mutate = useCallback(
+    (body: TBody, callbacks: { onSuccess?: (result: TResult) => void; onError?: (err: unknown) => void } = {}) => {
+      submit(body).then(callbacks.onSuccess, (err: unknown) => callbacks.onError?.(err));
+    },
+    [submit],
+  );
+  return { ...mutation, mutate, mutateAsync: submit };
 }

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Lead, LeadStatus, Task, UpdateLeadBody } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
 import { updateListItem, useCursorList } from '../../../lib/cursor-list';
+import { useCreate } from '../../../lib/use-create';
 import { downloadCsv } from '../../../lib/download';
 import { agentsKey, leadsKey, statsKey, tasksKey } from '../../../lib/query-keys';
 
@@ -42,8 +43,9 @@ export function useUpdateLead() {
 
 export function useFollowUp() {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (lead: Lead) => api<Task>(`/api/v1/leads/${lead.id}/tasks`, { method: 'POST', body: {} }),
+  return useCreate({
+    create: (lead: Lead, idempotencyKey: string) =>
+      api<Task>(`/api/v1/leads/${lead.id}/tasks`, { method: 'POST', body: {}, idempotencyKey }),
     onSuccess: () =>
       Promise.all([qc.invalidateQueries({ queryKey: tasksKey }), qc.invalidateQueries({ queryKey: statsKey })]),
   });
