@@ -65,6 +65,9 @@ describe('signed out', () => {
     await page.getByRole('button', { name: 'Create admin' }).click();
     // The first admin lands on Get started, nothing done yet.
     await page.waitForURL('**/get-started');
+    await page.getByText('0 of 3 done.', { exact: false }).waitFor();
+    // A fresh load, so that "the network is idle" is this page's.
+    await page.goto('/get-started');
     await checkPage(page, 'get-started', async () => {
       await page.getByText('0 of 3 done.', { exact: false }).waitFor();
       await quiet();
