@@ -109,6 +109,14 @@ describe('signed in as the admin', () => {
     expect(agent.status).toBe(201);
   });
 
+  it('Get started ticks the steps done from real data (an agent and a member exist; no import yet)', async () => {
+    await page.goto('/get-started');
+    await checkPage(page, 'get-started-progress', async () => {
+      await page.getByText('2 of 3 done.', { exact: false }).waitFor();
+      await quiet();
+    });
+  });
+
   it('the users page has no serious accessibility violations', async () => {
     await page.goto('/admin/users');
     await checkPage(page, 'admin-users', async () => {

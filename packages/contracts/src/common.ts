@@ -12,7 +12,7 @@ export const isoDateTime = z.iso.datetime({ offset: true }).refine((value) => {
   return at >= FIRST_INSTANT && at <= LAST_INSTANT;
 }, 'Use a date between the years 0001 and 9999');
 
-const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+){0,2}$/;
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/;
 /** An IANA time zone name the runtime knows (`Asia/Kolkata`, `UTC`), as a browser reports its own. */
 export const timeZone = z
   .string()
