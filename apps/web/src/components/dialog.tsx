@@ -87,8 +87,8 @@ export function Dialog({
               ×
             </button>
           </header>
-          {children}
           <PendingSaveNotice />
+          {children}
           {footer && <footer className="dialog-footer">{footer}</footer>}
         </div>
       )}
