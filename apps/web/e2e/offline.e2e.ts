@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('without a connection', () => {
-  it('the app shell still opens from the service worker, says it is offline and lists the tasks last loaded', async () => {
+  it('the app shell still opens from the service worker, says it is offline and lists the tasks last loaded; it notices the connection is back', async () => {
     // bypassCSP only so axe can be injected at the end.
     const { page, context } = await openPage(browser, baseUrl, { bypassCSP: true });
     await registerThroughUi(page, 'Olga Offline', uniqueEmail('offline'));
@@ -50,7 +50,28 @@ describe('without a connection', () => {
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await checkPage(page, 'tasks-offline', () => page.getByText('You are offline.').waitFor());
 
+    // The connection returns: the app notices by itself, with no reload: the banner goes, the
+    // session is restored, actions are enabled again and the list is fetched afresh.
+    const refetched = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/tasks' && r.ok());
     await context.setOffline(false);
+    await page.getByText('You are offline.').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    expect(await page.getByRole('button', { name: 'New task' }).isEnabled()).toBe(true);
+    await refetched;
+
+    // A save attempted as the connection drops says it is waiting, then that it was saved, once.
+    await page.getByRole('button', { name: 'New task' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New task' });
+    await dialog.getByLabel('Title').fill('Written in a tunnel');
+    await context.setOffline(true);
+    await dialog.getByRole('button', { name: 'Create task' }).click();
+    await dialog.getByText('Not saved yet: waiting for the connection.').waitFor();
+    await checkPage(page, 'task-dialog-waiting', () => dialog.getByText('Not saved yet').waitFor(), ['desktop']);
+    await context.setOffline(false);
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('Saved: the connection is back').waitFor();
+    await page.getByRole('button', { name: 'Written in a tunnel', exact: true }).waitFor();
+    expect((await listedTitles(page)).filter((t) => t === 'Written in a tunnel')).toHaveLength(1);
     await context.close();
   });
 });

@@ -63,7 +63,16 @@ describe('signed out', () => {
     await page.getByLabel('Email').fill(adminEmail);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create admin' }).click();
-    await page.waitForURL('**/admin/users');
+    // The first admin lands on Get started (with no agent yet; other test files may have signed
+    // members up on this server, which ticks "Invite the team").
+    await page.waitForURL('**/get-started');
+    await page.getByText(/[01] of 3 done\./).waitFor();
+    // A fresh load, so that "the network is idle" is this page's.
+    await page.goto('/get-started');
+    await checkPage(page, 'get-started', async () => {
+      await page.getByText(/[01] of 3 done\./).waitFor();
+      await quiet();
+    });
   });
 });
 
@@ -101,6 +110,14 @@ describe('signed in as the admin', () => {
     expect(agent.status).toBe(201);
   });
 
+  it('Get started ticks the steps done from real data (an agent and a member exist; no import yet)', async () => {
+    await page.goto('/get-started');
+    await checkPage(page, 'get-started-progress', async () => {
+      await page.getByText('2 of 3 done.', { exact: false }).waitFor();
+      await quiet();
+    });
+  });
+
   it('the users page has no serious accessibility violations', async () => {
     await page.goto('/admin/users');
     await checkPage(page, 'admin-users', async () => {
@@ -121,7 +138,11 @@ describe('signed in as the admin', () => {
     await page.goto('/tasks');
     await page.getByRole('button', { name: 'New task' }).click();
     await checkPage(page, 'task-dialog', () => page.getByRole('dialog', { name: 'New task' }).waitFor());
-    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    // Focus: on the first field when it opens, back on the button that opened it when it closes.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('title');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('New task');
   });
 
   it('the dashboard has no serious accessibility violations', async () => {
@@ -134,8 +155,19 @@ describe('signed in as the admin', () => {
     expect(await page.getByTestId('stat-completed').locator('.stat-value').textContent()).toBe('1');
   });
 
-  it('the settings page has no serious accessibility violations', async () => {
+  it('the settings page has no serious accessibility violations, and names an iPhone “Safari on iOS”', async () => {
+    const iphone = await fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent':
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      },
+      body: JSON.stringify({ email: adminEmail, password: PASSWORD }),
+    });
+    expect(iphone.status).toBe(200);
     await page.goto('/settings');
+    await page.getByText('Safari on iOS').waitFor();
     await checkPage(page, 'settings', async () => {
       await page.getByText('This device').waitFor();
       await quiet();
@@ -153,6 +185,34 @@ describe('signed in as the admin', () => {
       await heading(title)();
       await quiet();
     });
+  });
+
+  it('signing in to a deactivated account says it is deactivated (light and dark)', async () => {
+    const token = await apiSignIn(baseUrl, adminEmail);
+    const email = uniqueEmail('gone');
+    const created = await apiCall<{ id: string }>(baseUrl, token, 'POST', '/api/v1/users', {
+      name: 'Gone Member',
+      email,
+      password: PASSWORD,
+      role: 'member',
+    });
+    expect(created.status).toBe(201);
+    expect((await apiCall(baseUrl, token, 'PATCH', `/api/v1/users/${created.body.id}`, { active: false })).status).toBe(
+      200,
+    );
+    const signedOut = await openPage(browser, baseUrl, { bypassCSP: true });
+    try {
+      const p = signedOut.page;
+      await p.goto('/sign-in');
+      await p.getByLabel('Email').fill(email);
+      await p.getByLabel('Password').fill(PASSWORD);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByText('This account has been deactivated.').waitFor();
+      expect(await p.getByText(/incorrect/).count()).toBe(0);
+      await checkPage(p, 'sign-in-deactivated', () => p.getByText('This account has been deactivated.').waitFor());
+    } finally {
+      await signedOut.context.close();
+    }
   });
 
   it('the not-found page has no serious accessibility violations', async () => {

@@ -12,6 +12,22 @@ export const isoDateTime = z.iso.datetime({ offset: true }).refine((value) => {
   return at >= FIRST_INSTANT && at <= LAST_INSTANT;
 }, 'Use a date between the years 0001 and 9999');
 
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/;
+/** An IANA time zone name the runtime knows (`Asia/Kolkata`, `UTC`), as a browser reports its own. */
+export const timeZone = z
+  .string()
+  .max(64)
+  .refine((value) => {
+    if (!ZONE_NAME.test(value)) return false;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'Send an IANA time zone such as Asia/Kolkata')
+  .meta({ description: 'An IANA time zone, e.g. Asia/Kolkata', example: 'Asia/Kolkata' });
+
 /** Keyset pagination shared by every list endpoint. */
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),

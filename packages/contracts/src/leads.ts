@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, isoDateTime, page, pageQuery } from './common.js';
+import { id, isoDateTime, page, pageQuery, timeZone } from './common.js';
 import { task, taskPriority } from './tasks.js';
 
 export const leadStatuses = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
@@ -47,7 +47,10 @@ export const listLeadsQuery = z.strictObject({
   q: z.string().trim().min(1).max(100).optional(),
   sort: z.enum(leadSorts).optional(),
 });
-export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true, sort: true });
+export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true, sort: true }).extend({
+  /** Times in this zone ("2030-01-02 08:34:05", the zone in the column's name) instead of ISO UTC. */
+  tz: timeZone.optional(),
+});
 export const leadPage = page(lead)
   .extend({ total: z.number().int().describe('How many leads match the filters, on every page') })
   .meta({ id: 'LeadPage', description: 'A page of leads, with how many match in all.' });

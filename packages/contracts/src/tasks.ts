@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, isoDateTime, page, pageQuery } from './common.js';
+import { id, isoDateTime, page, pageQuery, timeZone } from './common.js';
 
 export const taskStatuses = ['pending', 'completed'] as const;
 export const taskPriorities = ['low', 'medium', 'high'] as const;
@@ -74,7 +74,10 @@ export const listTasksQuery = z.strictObject({
 });
 
 /** The list's filters (not its paging or order: an export is every matching task, oldest first). */
-export const exportTasksQuery = listTasksQuery.omit({ limit: true, cursor: true, sort: true });
+export const exportTasksQuery = listTasksQuery.omit({ limit: true, cursor: true, sort: true }).extend({
+  /** Times in this zone ("2030-01-02 08:34:05", the zone in the column's name) instead of ISO UTC. */
+  tz: timeZone.optional(),
+});
 
 export const taskPage = page(task).meta({ id: 'TaskPage', description: 'A page of tasks.' });
 

@@ -19,8 +19,48 @@ export function toCsvRows(rows: unknown[][], header?: string[]): string {
 }
 
 /**
- * Streams a CSV download: the header, then each batch as it arrives, so a large export never sits in
- * memory whole. Formula-like cells are neutralised.
+ * How an export writes its times. Without a zone: ISO-8601 UTC (`2030-01-02T03:04:05.000Z`), for
+ * scripts. With the zone the browser sent: that zone's wall-clock time in the form spreadsheets
+ * read as a date and time (`2030-01-02 08:34:05`), the zone named in the column's header
+ * (`createdAt (Asia/Kolkata)`), since the cells themselves carry no offset.
+ */
+export function csvTimes(timeZone: string | undefined) {
+  if (!timeZone) {
+    return {
+      column: (name: string) => name,
+      cell: (d: Date | null) => (d ? d.toISOString() : null),
+    };
+  }
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  return {
+    column: (name: string) => `${name} (${timeZone})`,
+    cell: (d: Date | null) => {
+      if (!d) return null;
+      const p = Object.fromEntries(format.formatToParts(d).map((part) => [part.type, part.value]));
+      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+    },
+  };
+}
+
+/**
+ * Excel reads a CSV without a byte-order mark in the machine's legacy code page, so "José" arrives
+ * as "JosÃ©": every export starts with the UTF-8 BOM, which Excel, LibreOffice, Google Sheets,
+ * Numbers, pandas (`utf-8-sig`) and Crewdesk's own import all take as "this is UTF-8".
+ */
+export const UTF8_BOM = '\uFEFF';
+
+/**
+ * Streams a CSV download: the BOM and the header, then each batch as it arrives, so a large export
+ * never sits in memory whole. Formula-like cells are neutralised.
  */
 export function sendCsv<T>(
   reply: FastifyReply,
@@ -30,7 +70,7 @@ export function sendCsv<T>(
   toRow: (item: T) => unknown[],
 ) {
   async function* lines() {
-    yield `${toCsvRows([], header)}\r\n`;
+    yield `${UTF8_BOM}${toCsvRows([], header)}\r\n`;
     for await (const batch of batches) yield `${toCsvRows(batch.map(toRow))}\r\n`;
   }
   return reply

@@ -4,6 +4,8 @@ export const errorCodes = {
   validation: { status: 400, title: 'Validation failed' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
+  /** The right password for an account an admin deactivated (a wrong one is `unauthorized`, as for anyone). */
+  account_deactivated: { status: 403, title: 'Account deactivated' },
   not_found: { status: 404, title: 'Not found' },
   request_timeout: { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },

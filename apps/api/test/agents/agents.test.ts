@@ -251,7 +251,8 @@ describe('/api/v1/agents (admin)', () => {
         url: '/api/v1/auth/login',
         payload: { email: agent.email, password: PASSWORD },
       });
-      expect(again.statusCode).toBe(401);
+      expect(again.statusCode).toBe(403);
+      expect(again.json().type).toBe('urn:crewdesk:problem:account-deactivated');
     });
 
     it('removes the agent from future distribution: the default plan skips them and naming them is refused', async () => {

@@ -426,11 +426,31 @@ describe('leads: CSV export', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="crewdesk-leads-.*\.csv"$/);
-    expect(res.body.split('\r\n')[0]).toBe('id,firstName,phone,notes,status,agent,importId,createdAt,updatedAt');
+    expect(res.body.split('\r\n')[0]).toBe('\uFEFFid,firstName,phone,notes,status,agent,importId,createdAt,updatedAt');
     const rows = parseCsv(res.body);
     expect(rows.map((r) => r.firstName).sort()).toEqual(['Alice', 'Amir', 'Bella']);
     const bella = rows.find((r) => r.firstName === 'Bella')!;
     expect(bella).toMatchObject({ notes: 'says "hi", then\nhangs up', status: 'contacted', agent: 'Ben' });
+  });
+
+  it('with tz, lead times are local to that zone, named in the header; phones stay E.164', async () => {
+    const w = await world(ctx.app);
+    const res = await get(ctx.app, w.admin, '/api/v1/leads/export?tz=Asia/Kolkata');
+    expect(res.statusCode).toBe(200);
+    expect(res.body.split('\r\n')[0]).toBe(
+      '\uFEFFid,firstName,phone,notes,status,agent,importId,createdAt (Asia/Kolkata),updatedAt (Asia/Kolkata)',
+    );
+    const rows = parseCsv(res.body);
+    const utc = parseCsv((await get(ctx.app, w.admin, '/api/v1/leads/export')).body);
+    for (const row of rows) {
+      const same = utc.find((r) => r.id === row.id)!;
+      // E.164, behind the formula guard's quote (a leading + is a formula to a spreadsheet).
+      expect(row.phone).toMatch(/^'\+[1-9]\d{6,14}$/);
+      expect(row.phone).toBe(same.phone);
+      const local = new Date(Date.parse(same.createdAt!) + 5.5 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+      expect(row['createdAt (Asia/Kolkata)']).toBe(local);
+    }
+    expect((await get(ctx.app, w.admin, '/api/v1/leads/export?tz=Nowhere/Special')).statusCode).toBe(400);
   });
 
   it('neutralises cells that a spreadsheet would run as formulas (= + - @)', async () => {
@@ -464,7 +484,7 @@ describe('leads: CSV export', () => {
     const ben = parseCsv((await get(ctx.app, w.admin, `/api/v1/leads/export?agentId=${w.ben.id}`)).body);
     expect(ben.map((r) => r.firstName)).toEqual(['Bella']);
     const none = await get(ctx.app, w.admin, '/api/v1/leads/export?q=nobody');
-    expect(none.body.trim()).toBe('id,firstName,phone,notes,status,agent,importId,createdAt,updatedAt');
+    expect(none.body.trimEnd()).toBe('\uFEFFid,firstName,phone,notes,status,agent,importId,createdAt,updatedAt');
   });
 
   it('exports more leads than one export batch (1000), each exactly once', async () => {

@@ -38,7 +38,7 @@ describe('sign-in answers reveal nothing', () => {
     expect(unknown.cookies).toEqual([]);
   });
 
-  it('a deactivated account with the right password gets that same answer', async () => {
+  it('a deactivated account with a wrong password gets that same answer; only the right password is told it is deactivated', async () => {
     const admin = await createUser(ctx.app, 'admin');
     const user = await createUser(ctx.app, 'member');
     await ctx.app.inject({
@@ -47,10 +47,15 @@ describe('sign-in answers reveal nothing', () => {
       headers: admin.auth,
       payload: { active: false },
     });
-    const unknown = await attempt(ctx.app, uniqueEmail('nobody'), PASSWORD, '192.0.2.2');
-    const inactive = await attempt(ctx.app, user.email, PASSWORD, '192.0.2.2');
-    expect(inactive.statusCode).toBe(unknown.statusCode);
-    expect(inactive.body).toBe(unknown.body);
+    const unknown = await attempt(ctx.app, uniqueEmail('nobody'), 'not the password', '192.0.2.2');
+    const wrong = await attempt(ctx.app, user.email, 'not the password', '192.0.2.2');
+    expect(wrong.statusCode).toBe(unknown.statusCode);
+    expect(wrong.body).toBe(unknown.body);
+    // Knowing the password is what it takes to learn the account is deactivated: nothing to enumerate.
+    const right = await attempt(ctx.app, user.email, PASSWORD, '192.0.2.2');
+    expectProblem(right, 403);
+    expect(right.json().type).toBe('urn:crewdesk:problem:account-deactivated');
+    expect(right.cookies).toEqual([]);
   });
 });
 

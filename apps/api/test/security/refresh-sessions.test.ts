@@ -350,7 +350,8 @@ describe('revocation takes effect at once for unexpired access tokens', () => {
       url: '/api/v1/auth/login',
       payload: { email: user.email, password: PASSWORD },
     });
-    expectProblem(again, 401);
+    // The right password: told the account is deactivated, and no session is issued.
+    expectProblem(again, 403);
     expect(refreshCookieOf(again)).toBeUndefined();
   });
 

@@ -55,7 +55,7 @@ describe('tasks CSV export', () => {
     const lines = body.split('\r\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(1 + tasks.length);
-    expect(lines[0]).toBe(HEADER.join(','));
+    expect(lines[0]).toBe(`\uFEFF${HEADER.join(',')}`);
 
     const rows = parse(body);
     expect(rows.map((r) => r.id).sort()).toEqual(tasks.map((t) => t.id).sort());
@@ -77,7 +77,7 @@ describe('tasks CSV export', () => {
   it('a user without tasks gets the header row only', async () => {
     const u = await register(ctx.app);
     const res = await exportCsv(ctx.app, u);
-    expect(res.body).toBe(`${HEADER.join(',')}\r\n`);
+    expect(res.body).toBe(`\uFEFF${HEADER.join(',')}\r\n`);
   });
 
   it("exports only the caller's tasks", async () => {
@@ -153,6 +153,56 @@ describe('tasks CSV export', () => {
     });
     expectProblem(denied, 404);
   });
+
+  it('starts with the UTF-8 byte-order mark, so Excel reads accents as UTF-8 (José, not JosÃ©)', async () => {
+    const u = await register(ctx.app);
+    await createTasks(ctx.app, u, [{ title: 'Call José in Zürich' }]);
+    const res = await exportCsv(ctx.app, u);
+    const bytes = res.rawPayload;
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.toString('utf8')).toContain('Call José in Zürich');
+  });
+
+  it('with tz, times are that zone’s local time in a form spreadsheets read, and the header names the zone', async () => {
+    const u = await register(ctx.app);
+    const [t] = await createTasks(ctx.app, u, [{ title: 'Zoned', dueDate: '2030-01-02T20:04:05.000Z' }]);
+    await ctx.app.database.db.execute(
+      sql`update tasks set created_at = '2030-01-01T00:00:00Z', completed_at = '2030-01-03T18:29:59Z', status = 'completed' where id = ${t!.id}::uuid`,
+    );
+    const body = (await exportCsv(ctx.app, u, { tz: 'Asia/Kolkata' })).body;
+    const parsed = Papa.parse<Record<string, string>>(body, { header: true, skipEmptyLines: true, newline: '\r\n' });
+    expect(parsed.meta.fields).toEqual([
+      'id',
+      'title',
+      'description',
+      'status',
+      'priority',
+      'dueDate (Asia/Kolkata)',
+      'createdAt (Asia/Kolkata)',
+      'completedAt (Asia/Kolkata)',
+    ]);
+    // +05:30: the due time crosses midnight into the next day there.
+    expect(parsed.data[0]).toMatchObject({
+      'dueDate (Asia/Kolkata)': '2030-01-03 01:34:05',
+      'createdAt (Asia/Kolkata)': '2030-01-01 05:30:00',
+      'completedAt (Asia/Kolkata)': '2030-01-03 23:59:59',
+    });
+    // Daylight saving is the zone's own: New York is UTC-5 in January.
+    const ny = Papa.parse<Record<string, string>>((await exportCsv(ctx.app, u, { tz: 'America/New_York' })).body, {
+      header: true,
+      skipEmptyLines: true,
+    });
+    expect(ny.data[0]!['dueDate (America/New_York)']).toBe('2030-01-02 15:04:05');
+  });
+
+  it.each(['Mars/Olympus', 'Asia/Kolkata; drop table', '../etc/passwd'])(
+    'a tz that is no IANA time zone (%s) answers 400 naming tz',
+    async (tz) => {
+      const u = await register(ctx.app);
+      const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/tasks/export', headers: u.auth, query: { tz } });
+      expectProblem(res, 400, 'tz');
+    },
+  );
 
   it('an unknown query parameter answers 400 naming it', async () => {
     const u = await register(ctx.app);

@@ -311,7 +311,29 @@ describe('/api/v1/users (admin)', () => {
         url: '/api/v1/auth/login',
         payload: { email: agent.email, password: PASSWORD },
       });
-      expect(denied.statusCode).toBe(401);
+      // The right password: told the account is deactivated, with its own problem type.
+      expect(denied.statusCode).toBe(403);
+      expect(denied.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(denied.json()).toMatchObject({
+        type: 'urn:crewdesk:problem:account-deactivated',
+        title: 'Account deactivated',
+        detail: 'This account has been deactivated; ask an admin to reactivate it',
+      });
+      expect(denied.headers['set-cookie']).toBeUndefined();
+      // A wrong password for the same account answers exactly as for an unknown email: nothing to enumerate.
+      const wrong = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: agent.email, password: 'not the password at all' },
+      });
+      const unknown = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'nobody-at-all@example.com', password: 'not the password at all' },
+      });
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.json()).toEqual(unknown.json());
+      expect(wrong.json().detail).toBe('Email or password is incorrect');
       expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: agent.auth })).statusCode).toBe(401);
       expect((await refresh(ctx.app, agent.refreshCookie)).statusCode).toBe(401);
 

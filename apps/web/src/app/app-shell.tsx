@@ -1,7 +1,9 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
+import { useSaveOutcomes, useWaitingSaves } from '../components/pending-saves';
 import { Spinner } from '../components/states';
 import { signOut } from '../features/auth';
+import { useGetStartedDismissed } from '../lib/get-started';
 import { useOnline } from '../lib/use-online';
 import { useSession } from '../lib/session';
 
@@ -9,6 +11,7 @@ import { useSession } from '../lib/session';
 const LiveUpdates = lazy(() => import('./live-updates').catch(() => ({ default: () => null })));
 
 const links = [
+  { to: '/get-started', label: 'Get started', roles: ['admin'] },
   { to: '/tasks', label: 'Tasks', roles: null },
   { to: '/dashboard', label: 'Dashboard', roles: null },
   { to: '/leads', label: 'My leads', roles: ['agent'] },
@@ -24,6 +27,9 @@ export function AppShell() {
   const session = useSession();
   const location = useLocation();
   const online = useOnline();
+  const getStartedDismissed = useGetStartedDismissed(session.user?.id);
+  const waitingSaves = useWaitingSaves();
+  useSaveOutcomes();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [location.pathname]);
 
@@ -33,6 +39,7 @@ export function AppShell() {
     return <Navigate to={`/sign-in?next=${encodeURIComponent(next)}`} replace />;
   }
   const role = session.user?.role;
+  const hidden = (to: string) => to === '/get-started' && getStartedDismissed;
   const offline = session.status === 'offline' || !online;
 
   return (
@@ -61,6 +68,7 @@ export function AppShell() {
         <nav id="nav" className={`nav ${menuOpen ? 'nav-open' : ''}`} aria-label="Main">
           {links
             .filter((l) => !l.roles || (role && (l.roles as readonly string[]).includes(role)))
+            .filter((l) => !hidden(l.to))
             .map((l) => (
               <NavLink
                 key={`${l.to}-${l.label}`}
@@ -87,6 +95,8 @@ export function AppShell() {
       {offline && (
         <div className="offline-banner" role="status">
           You are offline. Showing what was last loaded; changes are disabled until the connection is back.
+          {waitingSaves > 0 &&
+            ` ${waitingSaves === 1 ? '1 change is' : `${waitingSaves} changes are`} waiting to be saved when it is.`}
         </div>
       )}
       <main id="main" className="main" tabIndex={-1}>

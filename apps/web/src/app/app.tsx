@@ -4,6 +4,7 @@ import { RouterProvider } from 'react-router';
 import { ToastProvider } from '../components/toasts';
 import { followOtherTab, restoreSession } from '../features/auth';
 import { onAuthMessage } from '../lib/auth-channel';
+import { onReconnect } from '../lib/connection';
 import { queryClient } from '../lib/query-client';
 import { sessionStore } from '../lib/session';
 import { router } from './router';
@@ -11,16 +12,17 @@ import { router } from './router';
 export function App() {
   useEffect(() => {
     void restoreSession();
-    // Opened offline: the session is checked again as soon as the network is back.
-    const reconnect = () => {
+    // Back online (the browser said so, or a probe got an answer): the session is checked again if it
+    // could not be, and everything on screen is fetched afresh.
+    const stopReconnect = onReconnect(() => {
       if (sessionStore.get().status === 'offline') void restoreSession();
-    };
-    window.addEventListener('online', reconnect);
+      void queryClient.invalidateQueries();
+    });
     const unsubscribe = onAuthMessage((m) => {
       if (m.type !== 'token') void followOtherTab(m.type);
     });
     return () => {
-      window.removeEventListener('online', reconnect);
+      stopReconnect();
       unsubscribe();
     };
   }, []);

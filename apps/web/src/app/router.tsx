@@ -5,6 +5,7 @@ import { loadRegisterPage, loadSetupPage, loadSignInPage } from '../features/aut
 import { loadDashboardPage } from '../features/dashboard';
 import { loadImportPage } from '../features/imports';
 import { loadLeadPage, loadLeadsPage } from '../features/leads';
+import { loadGetStartedPage } from '../features/onboarding';
 import { loadSettingsPage } from '../features/settings';
 import { loadTasksPage } from '../features/tasks';
 import { loadUsersPage } from '../features/users';
@@ -34,6 +35,7 @@ export const router = createBrowserRouter([
       { index: true, element: <HomeRedirect /> },
       { path: 'tasks', lazy: loadTasksPage },
       { path: 'dashboard', lazy: loadDashboardPage },
+      { path: 'get-started', lazy: loadGetStartedPage },
       { path: 'settings', lazy: loadSettingsPage },
       { path: 'leads', lazy: loadLeadsPage },
       { path: 'leads/:id', lazy: loadLeadPage },

@@ -28,3 +28,7 @@ export function errorMessage(err: unknown): string {
   if (err instanceof ApiError || err instanceof NetworkError) return err.message;
   return 'Something went wrong. Try again.';
 }
+
+/** Whether the API answered with the problem type of this code (`urn:crewdesk:problem:<code>`). */
+export const isProblem = (err: unknown, code: string): err is ApiError =>
+  err instanceof ApiError && err.problem?.type === `urn:crewdesk:problem:${code}`;

@@ -2,6 +2,7 @@ import type { Problem } from '@crewdesk/contracts';
 import { withAccessToken } from './access-token';
 import { ApiError, NetworkError } from './api-errors';
 import { CLIENT_ID, CLIENT_ID_HEADER } from './client-id';
+import { suspectUnreachable } from './connection';
 import { API_URL, buildUrl, problemOf, send, type Query } from './http';
 
 export interface RequestOptions {
@@ -80,7 +81,10 @@ export async function uploadForm<T>(path: string, form: FormData, onProgress?: (
           }
           resolve({ status: xhr.status, body });
         };
-        xhr.onerror = () => reject(new NetworkError());
+        xhr.onerror = () => {
+          suspectUnreachable();
+          reject(new NetworkError());
+        };
         xhr.send(form);
       }),
   );

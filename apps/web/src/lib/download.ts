@@ -13,3 +13,16 @@ export async function download(path: string, query: Query, fallbackName: string)
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** This browser's IANA time zone (`Asia/Kolkata`), or undefined where the runtime cannot tell. */
+export function localTimeZone(): string | undefined {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A CSV export, its times written in the user's own time zone (named in each time column's header). */
+export const downloadCsv = (path: string, query: Query, fallbackName: string) =>
+  download(path, { ...query, tz: localTimeZone() }, fallbackName);

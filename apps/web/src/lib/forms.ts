@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useState } from 'react';
+import { useRef, useState, type BaseSyntheticEvent } from 'react';
 import { useForm, type FieldValues, type Path, type UseFormProps, type UseFormSetError } from 'react-hook-form';
 import type { z } from 'zod';
 import { ApiError, errorMessage } from './api-errors';
@@ -39,8 +39,10 @@ export function useServerForm<TIn extends FieldValues, TOut>({
 }) {
   const form = useForm<TIn, unknown, TOut>({ ...options, resolver: zodResolver(schema) });
   const [formError, setFormError] = useState<string | null>(null);
-  const submit = (action: (values: TOut) => Promise<unknown>) =>
-    form.handleSubmit(async (values) => {
+  // A second submit while the first is still being handled (a double click, Enter twice) is ignored.
+  const running = useRef(false);
+  const submit = (action: (values: TOut) => Promise<unknown>) => {
+    const handle = form.handleSubmit(async (values) => {
       setFormError(null);
       try {
         await action(values);
@@ -48,5 +50,18 @@ export function useServerForm<TIn extends FieldValues, TOut>({
         setFormError(applyServerErrors(err, form.setError, fields));
       }
     });
+    return async (event?: BaseSyntheticEvent) => {
+      if (running.current) {
+        event?.preventDefault();
+        return;
+      }
+      running.current = true;
+      try {
+        await handle(event);
+      } finally {
+        running.current = false;
+      }
+    };
+  };
   return { ...form, formError, setFormError, submit };
 }

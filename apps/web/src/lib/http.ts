@@ -1,6 +1,7 @@
 import type { Problem } from '@crewdesk/contracts';
 import { NetworkError } from './api-errors';
 import { CLIENT_ID, CLIENT_ID_HEADER } from './client-id';
+import { suspectUnreachable } from './connection';
 
 /** The transport under every API call: where the API is, this tab's id, and what "unreachable" looks like. */
 
@@ -25,6 +26,7 @@ export async function send(url: string, init: RequestInit): Promise<Response> {
     return await fetch(url, { credentials: 'include', ...init, headers });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
+    suspectUnreachable();
     throw new NetworkError(err);
   }
 }

@@ -1,17 +1,2 @@
-import { useSyncExternalStore } from 'react';
-
-function subscribe(callback: () => void) {
-  window.addEventListener('online', callback);
-  window.addEventListener('offline', callback);
-  return () => {
-    window.removeEventListener('online', callback);
-    window.removeEventListener('offline', callback);
-  };
-}
-
-export const useOnline = () =>
-  useSyncExternalStore(
-    subscribe,
-    () => navigator.onLine,
-    () => true,
-  );
+// Whether the server can be reached: see connection.ts (events, failed requests and a probe).
+export { useOnline } from './connection';

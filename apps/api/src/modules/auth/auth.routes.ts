@@ -138,7 +138,8 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
         summary: 'Sign in',
         description:
           'Trades an email and password for an access token (in the body) and a refresh token (in the HttpOnly cookie). ' +
-          'An unknown email and a wrong password answer the same 401. Failures are limited per account and address (429 with Retry-After).',
+          'An unknown email and a wrong password answer the same 401; the right password for a deactivated account is 403 ' +
+          '(type urn:crewdesk:problem:account-deactivated). Failures are limited per account and address (429 with Retry-After).',
         body: loginBody,
         response: { 200: json(authResponse, 'Signed in; the refresh cookie is set'), ...errors },
       },

@@ -46,6 +46,8 @@ export interface AuthServiceDeps {
 }
 
 const invalidCredentials = () => new AppError('unauthorized', 'Email or password is incorrect');
+const deactivated = () =>
+  new AppError('account_deactivated', 'This account has been deactivated; ask an admin to reactivate it');
 const sessionEnded = () => new AppError('unauthorized', 'Your session has ended; sign in again');
 
 export class AuthService {
@@ -96,12 +98,18 @@ export class AuthService {
     return { user, ...(await this.startSession(user, meta)) };
   }
 
-  /** The same answer, after the same argon2 work, whether the email is unknown or the password wrong. */
+  /**
+   * The same answer, after the same argon2 work, whether the email is unknown or the password wrong
+   * (a deactivated account's included). Only the right password for a deactivated account is told
+   * so: it proves nothing an attacker without the password could learn. That attempt still counts
+   * against the login limits, as any refused sign-in does.
+   */
   async login(body: LoginBody, meta: ClientMeta) {
     const attempt = this.attempt(body.email, meta);
     await this.deps.limiter.assertAllowed(attempt);
     const user = await this.deps.users.checkCredentials(body.email, body.password);
-    if (!user?.active) throw invalidCredentials();
+    if (!user) throw invalidCredentials();
+    if (!user.active) throw deactivated();
     await this.deps.limiter.recordSuccess(attempt);
     return { user, ...(await this.startSession(user, meta)) };
   }

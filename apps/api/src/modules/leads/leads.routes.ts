@@ -20,14 +20,14 @@ import {
   task,
   updateLeadBody,
 } from '@crewdesk/contracts';
-import { sendCsv } from '../../shared/csv.js';
+import { csvTimes, sendCsv } from '../../shared/csv.js';
 import { json, text } from '../../shared/openapi.js';
-import { iso } from '../../shared/time.js';
 import { actorOf } from '../auth/index.js';
 import type { LeadRow } from './leads.repository.js';
 import { toLeadDto, type LeadsService } from './leads.service.js';
 
 const CSV_HEADER = ['id', 'firstName', 'phone', 'notes', 'status', 'agent', 'importId', 'createdAt', 'updatedAt'];
+const TIME_COLUMNS = new Set(['createdAt', 'updatedAt']);
 
 export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async (app, { service }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -83,7 +83,8 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         security,
         summary: 'Leads as CSV (formulas neutralised)',
         description:
-          'Every lead matching the list’s filters that you may see, streamed as a CSV download (CRLF lines, a header row). ' +
+          'Every lead matching the list’s filters that you may see, streamed as a CSV download (UTF-8 with a BOM for Excel, CRLF lines, a header row; phones in E.164). ' +
+          'Times are ISO-8601 UTC, or with tz (an IANA zone) that zone’s local time, the zone named in the column header. ' +
           'Cells that a spreadsheet would run as a formula (= + - @ tab CR) start with a quote.',
         querystring: exportLeadsQuery,
         response: {
@@ -96,6 +97,8 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
       },
     },
     async (request, reply) => {
+      const time = csvTimes(request.query.tz);
+      const header = CSV_HEADER.map((name) => (TIME_COLUMNS.has(name) ? time.column(name) : name));
       const toRow = (l: LeadRow) => [
         l.id,
         l.firstName,
@@ -104,10 +107,10 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         l.status,
         l.agentName,
         l.importId,
-        iso(l.createdAt),
-        iso(l.updatedAt),
+        time.cell(l.createdAt),
+        time.cell(l.updatedAt),
       ];
-      return sendCsv(reply, 'leads', CSV_HEADER, service.export(actorOf(request), request.query), toRow);
+      return sendCsv(reply, 'leads', header, service.export(actorOf(request), request.query), toRow);
     },
   );
 

@@ -15,14 +15,14 @@ import {
   taskStatsQuery,
   updateTaskBody,
 } from '@crewdesk/contracts';
-import { sendCsv } from '../../shared/csv.js';
+import { csvTimes, sendCsv } from '../../shared/csv.js';
 import { json, noContent, text } from '../../shared/openapi.js';
-import { iso, isoOrNull } from '../../shared/time.js';
 import { actorOf } from '../auth/index.js';
 import type { TaskRow } from './tasks.repository.js';
 import { toTaskDto, type TasksService } from './tasks.service.js';
 
 const CSV_HEADER = ['id', 'title', 'description', 'status', 'priority', 'dueDate', 'createdAt', 'completedAt'];
+const TIME_COLUMNS = new Set(['dueDate', 'createdAt', 'completedAt']);
 
 export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async (app, { service }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -97,7 +97,8 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         operationId: 'exportTasks',
         summary: 'Your tasks as CSV (formulas neutralised)',
         description:
-          'Every task matching the list’s filters, oldest first, streamed as a CSV download (CRLF lines, a header row). ' +
+          'Every task matching the list’s filters, oldest first, streamed as a CSV download (UTF-8 with a BOM for Excel, CRLF lines, a header row). ' +
+          'Times are ISO-8601 UTC, or with tz (an IANA zone) that zone’s local time, the zone named in the column header. ' +
           'Cells that a spreadsheet would run as a formula (= + - @ tab CR) start with a quote.',
         querystring: exportTasksQuery,
         response: {
@@ -110,17 +111,19 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
       },
     },
     async (request, reply) => {
+      const time = csvTimes(request.query.tz);
+      const header = CSV_HEADER.map((name) => (TIME_COLUMNS.has(name) ? time.column(name) : name));
       const toRow = (t: TaskRow) => [
         t.id,
         t.title,
         t.description,
         t.status,
         t.priority,
-        isoOrNull(t.dueDate),
-        iso(t.createdAt),
-        isoOrNull(t.completedAt),
+        time.cell(t.dueDate),
+        time.cell(t.createdAt),
+        time.cell(t.completedAt),
       ];
-      return sendCsv(reply, 'tasks', CSV_HEADER, service.export(actorOf(request), request.query), toRow);
+      return sendCsv(reply, 'tasks', header, service.export(actorOf(request), request.query), toRow);
     },
   );
 

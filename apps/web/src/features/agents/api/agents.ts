@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Agent, CreateAgentBody, UpdateAgentBody } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
 import { fetchAllPages, useCursorList } from '../../../lib/cursor-list';
+import { useCreate } from '../../../lib/use-create';
 import { agentsKey, leadsKey } from '../../../lib/query-keys';
 
 export const useAgents = (filters: { q?: string; active?: boolean } = {}) =>
@@ -25,8 +26,9 @@ export const useActiveAgents = (enabled = true) =>
 
 export function useCreateAgent() {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: CreateAgentBody) => api<Agent>('/api/v1/agents', { method: 'POST', body }),
+  return useCreate({
+    create: (body: CreateAgentBody, idempotencyKey: string) =>
+      api<Agent>('/api/v1/agents', { method: 'POST', body, idempotencyKey }),
     onSuccess: () => qc.invalidateQueries({ queryKey: agentsKey }),
   });
 }

@@ -88,7 +88,7 @@ export function AgentDialog({ agent, open, onClose }: { agent: Agent | null; ope
         <FormError message={formError} />
         <div className="dialog-footer">
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={isSubmitting}>
+          <Button type="submit" variant="primary" busy={isSubmitting || create.isPending}>
             {agent ? 'Save' : 'Create agent'}
           </Button>
         </div>

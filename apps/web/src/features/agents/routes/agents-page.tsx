@@ -56,7 +56,24 @@ export function AgentsPage() {
       <ListStatus
         list={agents}
         empty={
-          <EmptyState title={q ? 'No agents match' : 'No agents yet'}>
+          <EmptyState
+            title={q ? 'No agents match' : 'No agents yet'}
+            action={
+              q ? (
+                <Button onClick={() => setSearch('')}>Clear search</Button>
+              ) : (
+                <Button
+                  variant="primary"
+                  onClick={() => {
+                    setEditing(null);
+                    setDialogOpen(true);
+                  }}
+                >
+                  Create the first agent
+                </Button>
+              )
+            }
+          >
             {q ? 'Try another name or email.' : 'Agents receive the leads you import. Create the first one.'}
           </EmptyState>
         }

@@ -11,7 +11,9 @@ import {
   type StubRequest,
 } from '../../../../test/utils';
 import { getAccessToken, sessionStore, setAccessToken } from '../../../lib/session';
+import { Route, Routes } from 'react-router';
 import { RegisterPage } from './register';
+import { SetupPage } from './setup';
 import { SignInPage } from './sign-in';
 
 const user = testUser;
@@ -60,6 +62,30 @@ describe('the sign-in form', () => {
     expect(screen.getByLabelText('Email')).not.toHaveAttribute('aria-invalid');
     expect(sessionStore.get().status).toBe('anonymous');
     expect(getAccessToken()).toBeNull();
+  });
+
+  it('says the account is deactivated (its own problem type), not that the password is wrong, and stays signed out', async () => {
+    server(() =>
+      json(403, {
+        type: 'urn:crewdesk:problem:account-deactivated',
+        title: 'Account deactivated',
+        status: 403,
+        detail: 'This account has been deactivated; ask an admin to reactivate it',
+      }),
+    );
+    renderPage(<SignInPage />);
+
+    await userEvent.type(screen.getByLabelText('Email'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('This account has been deactivated.');
+    expect(alert).toHaveTextContent(
+      'ada@example.com can no longer sign in. Ask an admin of your team to reactivate it.',
+    );
+    expect(screen.queryByText(/incorrect/)).not.toBeInTheDocument();
+    expect(sessionStore.get().status).toBe('anonymous');
   });
 
   it('signs in: sends the lower-cased email, keeps the access token in memory and marks the session signed in', async () => {
@@ -171,5 +197,21 @@ describe('the register form', () => {
 
     expect(await screen.findByRole('heading', { name: 'Sign-up is closed' })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Create account' })).toBeNull();
+  });
+
+  it('the first admin lands on the Get started checklist after setup', async () => {
+    server(() => json(201, { user: { ...user, role: 'admin' }, accessToken: 'token-3', expiresIn: 900 }));
+    renderPage(
+      <Routes>
+        <Route path="/setup" element={<SetupPage />} />
+        <Route path="/get-started" element={<h1>Get started</h1>} />
+      </Routes>,
+      { route: '/setup?token=one-time' },
+    );
+    await userEvent.type(screen.getByLabelText('Name'), 'Ada Lovelace');
+    await userEvent.type(screen.getByLabelText('Email'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'a long enough passphrase');
+    await userEvent.click(screen.getByRole('button', { name: 'Create admin' }));
+    expect(await screen.findByRole('heading', { name: 'Get started' })).toBeInTheDocument();
   });
 });

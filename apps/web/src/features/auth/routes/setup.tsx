@@ -8,7 +8,7 @@ import { usePageTitle } from '../../../lib/use-page-title';
 import { NewAccountFields } from '../components/new-account-fields';
 import { FormError } from '../../../components/form-error';
 
-/** Reached from the one-time link the server prints when it has no admin. */
+/** Reached from the one-time link the server prints when it has no admin; the new admin lands on Get started. */
 export function SetupPage() {
   usePageTitle('Set up Crewdesk');
   const [params] = useSearchParams();
@@ -23,7 +23,7 @@ export function SetupPage() {
   } = useServerForm({ schema: setupBody, fields: ['email', 'password', 'name'], defaultValues: { token } });
 
   if (session.status === 'authenticated' && session.user?.role === 'admin')
-    return <Navigate to="/admin/users" replace />;
+    return <Navigate to="/get-started" replace />;
   if (!token) {
     return (
       <>

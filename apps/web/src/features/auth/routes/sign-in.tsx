@@ -1,5 +1,7 @@
 import { loginBody } from '@crewdesk/contracts';
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { isProblem } from '../../../lib/api-errors';
 import { Button } from '../../../components/button';
 import { Field } from '../../../components/field';
 import { useServerForm } from '../../../lib/forms';
@@ -18,7 +20,17 @@ export function SignInPage() {
     formError,
     formState: { errors, isSubmitting },
   } = useServerForm({ schema: loginBody, fields: ['email', 'password'] });
-  const onSubmit = submit(signIn);
+  // The right password for a deactivated account: say so plainly, instead of "incorrect".
+  const [deactivated, setDeactivated] = useState<string | null>(null);
+  const onSubmit = submit(async (values) => {
+    setDeactivated(null);
+    try {
+      await signIn(values);
+    } catch (err) {
+      if (!isProblem(err, 'account-deactivated')) throw err;
+      setDeactivated(values.email);
+    }
+  });
 
   return (
     <>
@@ -35,6 +47,12 @@ export function SignInPage() {
           <input type="password" autoComplete="current-password" {...register('password')} />
         </Field>
         <FormError message={formError} />
+        {deactivated && (
+          <div className="notice notice-warning" role="alert">
+            <strong>This account has been deactivated.</strong> {deactivated} can no longer sign in. Ask an admin of
+            your team to reactivate it.
+          </div>
+        )}
         <Button type="submit" variant="primary" busy={isSubmitting}>
           Sign in
         </Button>

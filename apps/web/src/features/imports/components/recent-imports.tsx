@@ -5,6 +5,20 @@ import { formatDateTime } from '../../../lib/format';
 import { useRecentImports } from '../api/imports';
 import { downloadStoredProblemRows } from '../api/problem-rows';
 
+/** A file to start from: the columns an import reads, with two example rows. */
+function downloadSample() {
+  const csv =
+    '\uFEFFFirstName,Phone,Notes\r\nAsha,+91 98450 12345,Asked for a call after 6 pm\r\nJosé,+1 415 555 0100,\r\n';
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'crewdesk-leads-sample.csv';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export function RecentImports() {
   const recent = useRecentImports();
   return (
@@ -13,7 +27,9 @@ export function RecentImports() {
       {recent.isPending ? (
         <Spinner />
       ) : !recent.data?.items.length ? (
-        <EmptyState title="No imports yet" />
+        <EmptyState title="No imports yet" action={<Button onClick={downloadSample}>Download a sample CSV</Button>}>
+          Upload a CSV or Excel file above: each row with a first name and a phone becomes a lead.
+        </EmptyState>
       ) : (
         <div className="table-wrap">
           <table className="table">

@@ -11,7 +11,8 @@ import type {
 } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
 import { updateListItem } from '../../../lib/cursor-list';
-import { download } from '../../../lib/download';
+import { downloadCsv } from '../../../lib/download';
+import { useCreate } from '../../../lib/use-create';
 import { agentsKey, leadsKey, statsKey, tasksKey } from '../../../lib/query-keys';
 
 export interface LeadFilters {
@@ -94,9 +95,9 @@ export function useAddNote(leadId: string) {
 /** A follow-up task linked to the lead, due when the agent chose. */
 export function useFollowUp() {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: ({ lead, dueDate }: { lead: Lead; dueDate: string | null }) =>
-      api<Task>(`/api/v1/leads/${lead.id}/tasks`, { method: 'POST', body: { dueDate } }),
+  return useCreate({
+    create: ({ leadId, dueDate }: { leadId: string; dueDate: string | null }, idempotencyKey: string) =>
+      api<Task>(`/api/v1/leads/${leadId}/tasks`, { method: 'POST', body: { dueDate }, idempotencyKey }),
     onSuccess: () =>
       Promise.all([qc.invalidateQueries({ queryKey: tasksKey }), qc.invalidateQueries({ queryKey: statsKey })]),
   });
@@ -114,4 +115,4 @@ export function useReassign() {
 }
 
 export const exportLeads = (filters: LeadFilters) =>
-  download('/api/v1/leads/export', { ...filters }, 'crewdesk-leads.csv');
+  downloadCsv('/api/v1/leads/export', { ...filters }, 'crewdesk-leads.csv');

@@ -39,7 +39,7 @@ export function FollowUpDialog({
     if (!lead || busy) return;
     setError(null);
     followUp.mutate(
-      { lead, dueDate: due.toISOString() },
+      { leadId: lead.id, dueDate: due.toISOString() },
       {
         onSuccess: (task) => {
           onCreated(task, lead);

@@ -12,11 +12,15 @@ export function useUpdateProfile() {
   });
 }
 
-export const useChangePassword = () =>
-  useMutation({
+/** The other devices are signed out by a password change: the sessions list is refetched to show it. */
+export function useChangePassword() {
+  const qc = useQueryClient();
+  return useMutation({
     mutationFn: (body: { currentPassword: string; newPassword: string }) =>
       api<void>('/api/v1/me/password', { method: 'POST', body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: sessionsKey }),
   });
+}
 
 export const useMySessions = () =>
   useQuery({ queryKey: sessionsKey, queryFn: () => api<{ items: Session[] }>('/api/v1/me/sessions') });

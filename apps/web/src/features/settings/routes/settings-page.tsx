@@ -14,6 +14,7 @@ import { useSession } from '../../../lib/session';
 import { signOut } from '../../auth';
 import { useChangePassword, useMySessions, useRevokeSession, useUpdateProfile } from '../api/account';
 import { usePageTitle } from '../../../lib/use-page-title';
+import { deviceName } from '../lib/device-name';
 import { FormError } from '../../../components/form-error';
 import { WorkspaceSection } from '../components/workspace-section';
 
@@ -108,7 +109,7 @@ function SessionsSection() {
           {sessions.data.items.map((s) => (
             <li key={s.id} className="session-item">
               <div>
-                <strong>{describeAgent(s.userAgent)}</strong>
+                <strong>{deviceName(s.userAgent)}</strong>
                 {s.current && <span className="badge badge-current">This device</span>}
                 <p className="muted">
                   {s.ip ?? 'unknown address'} · signed in {formatDateTime(s.createdAt)} · last active{' '}
@@ -121,7 +122,7 @@ function SessionsSection() {
                 </Button>
               ) : (
                 <Button
-                  aria-label={`Sign out ${describeAgent(s.userAgent)}, last active ${formatDateTime(s.lastUsedAt)}`}
+                  aria-label={`Sign out ${deviceName(s.userAgent)}, last active ${formatDateTime(s.lastUsedAt)}`}
                   onClick={() => revoke.mutate(s.id, { onError: (err) => toast(errorMessage(err), { tone: 'error' }) })}
                 >
                   Sign out
@@ -151,31 +152,6 @@ function SessionsSection() {
       </Dialog>
     </section>
   );
-}
-
-function describeAgent(ua: string | null): string {
-  if (!ua) return 'Unknown device';
-  const browser = /Edg\//.test(ua)
-    ? 'Edge'
-    : /Chrome\//.test(ua)
-      ? 'Chrome'
-      : /Firefox\//.test(ua)
-        ? 'Firefox'
-        : /Safari\//.test(ua)
-          ? 'Safari'
-          : 'Browser';
-  const os = /Windows/.test(ua)
-    ? 'Windows'
-    : /Mac OS X/.test(ua)
-      ? 'macOS'
-      : /Android/.test(ua)
-        ? 'Android'
-        : /iPhone|iPad/.test(ua)
-          ? 'iOS'
-          : /Linux/.test(ua)
-            ? 'Linux'
-            : '';
-  return os ? `${browser} on ${os}` : browser;
 }
 
 export function SettingsPage() {

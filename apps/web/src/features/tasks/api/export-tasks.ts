@@ -1,8 +1,8 @@
-import { download } from '../../../lib/download';
+import { downloadCsv } from '../../../lib/download';
 import type { TaskFilters } from './list-tasks';
 
 export const exportTasks = (filters: TaskFilters) =>
-  download(
+  downloadCsv(
     '/api/v1/tasks/export',
     {
       q: filters.q,

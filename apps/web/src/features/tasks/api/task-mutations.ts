@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateTaskBody, Task, UpdateTaskBody } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
 import { updateListItem } from '../../../lib/cursor-list';
+import { useCreate } from '../../../lib/use-create';
 import { statsKey, tasksKey } from '../../../lib/query-keys';
 import { taskListsKey } from './list-tasks';
 
@@ -13,9 +14,9 @@ function useInvalidateTasks() {
 
 export function useCreateTask() {
   const invalidate = useInvalidateTasks();
-  return useMutation({
-    mutationFn: (body: Partial<CreateTaskBody> & { title: string }) =>
-      api<Task>('/api/v1/tasks', { method: 'POST', body }),
+  return useCreate({
+    create: (body: Partial<CreateTaskBody> & { title: string }, idempotencyKey: string) =>
+      api<Task>('/api/v1/tasks', { method: 'POST', body, idempotencyKey }),
     onSuccess: invalidate,
   });
 }

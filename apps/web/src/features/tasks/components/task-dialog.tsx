@@ -76,7 +76,7 @@ export function TaskDialog({ task, open, onClose }: { task: Task | null; open: b
         <FormError message={formError} />
         <div className="dialog-footer">
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={isSubmitting}>
+          <Button type="submit" variant="primary" busy={isSubmitting || create.isPending}>
             {task ? 'Save' : 'Create task'}
           </Button>
         </div>

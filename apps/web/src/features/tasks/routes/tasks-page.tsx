@@ -98,13 +98,15 @@ export function TasksPage() {
             action: {
               label: 'Undo',
               run: () =>
-                create.mutate({
-                  title: task.title,
-                  description: task.description,
-                  priority: task.priority,
-                  status: task.status,
-                  dueDate: task.dueDate,
-                }),
+                void create
+                  .mutateAsync({
+                    title: task.title,
+                    description: task.description,
+                    priority: task.priority,
+                    status: task.status,
+                    dueDate: task.dueDate,
+                  })
+                  .catch((err: unknown) => toast(errorMessage(err), { tone: 'error' })),
             },
           }),
         onError: (err) => toast(errorMessage(err), { tone: 'error' }),

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { CreateUserBody, Role, UpdateUserBody, User } from '@crewdesk/contracts';
 import { api } from '../../../lib/api';
 import { useCursorList } from '../../../lib/cursor-list';
+import { useCreate } from '../../../lib/use-create';
 import { usersKey } from '../../../lib/query-keys';
 
 export const useUsers = (filters: { q?: string; role?: Role }) =>
@@ -9,8 +10,9 @@ export const useUsers = (filters: { q?: string; role?: Role }) =>
 
 export function useCreateUser() {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: CreateUserBody) => api<User>('/api/v1/users', { method: 'POST', body }),
+  return useCreate({
+    create: (body: CreateUserBody, idempotencyKey: string) =>
+      api<User>('/api/v1/users', { method: 'POST', body, idempotencyKey }),
     onSuccess: () => qc.invalidateQueries({ queryKey: usersKey }),
   });
 }

@@ -58,7 +58,7 @@ export function CreateUserDialog({ open, onClose }: { open: boolean; onClose: ()
         <FormError message={formError} />
         <div className="dialog-footer">
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={isSubmitting}>
+          <Button type="submit" variant="primary" busy={isSubmitting || create.isPending}>
             Create user
           </Button>
         </div>

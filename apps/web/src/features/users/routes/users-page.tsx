@@ -54,7 +54,26 @@ export function UsersPage() {
           <option value="member">Members</option>
         </select>
       </Filters>
-      <ListStatus list={users} empty={<EmptyState title="No users found" />}>
+      <ListStatus
+        list={users}
+        empty={
+          <EmptyState
+            title="No users match"
+            action={
+              <Button
+                onClick={() => {
+                  setSearch('');
+                  setRole('');
+                }}
+              >
+                Clear filters
+              </Button>
+            }
+          >
+            Try another name or email, or another role.
+          </EmptyState>
+        }
+      >
         <div className="table-wrap">
           <table className="table">
             <thead>
