@@ -7,9 +7,9 @@ CREATE TABLE "lead_notes" (
 );
 --> statement-breakpoint
 ALTER TABLE "tasks" drop column "search";--> statement-breakpoint
-ALTER TABLE "tasks" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', lower(regexp_replace(normalize("tasks"."title", NFD), '[\u0300-\u036f]', '', 'g'))), 'A') || setweight(to_tsvector('english', lower(regexp_replace(normalize("tasks"."description", NFD), '[\u0300-\u036f]', '', 'g'))), 'B')) STORED NOT NULL;--> statement-breakpoint
+ALTER TABLE "tasks" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', case when "tasks"."title" ~ '[^\x01-\x7f]' then lower(regexp_replace(normalize("tasks"."title", NFD), '[\u0300-\u036f]', '', 'g')) else lower("tasks"."title") end), 'A') || setweight(to_tsvector('english', case when "tasks"."description" ~ '[^\x01-\x7f]' then lower(regexp_replace(normalize("tasks"."description", NFD), '[\u0300-\u036f]', '', 'g')) else lower("tasks"."description") end), 'B')) STORED NOT NULL;--> statement-breakpoint
 ALTER TABLE "leads" ADD COLUMN "assigned_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
-ALTER TABLE "leads" ADD COLUMN "search_name" text GENERATED ALWAYS AS (lower(regexp_replace(normalize("leads"."first_name", NFD), '[\u0300-\u036f]', '', 'g'))) STORED NOT NULL;--> statement-breakpoint
+ALTER TABLE "leads" ADD COLUMN "search_name" text GENERATED ALWAYS AS (case when "leads"."first_name" ~ '[^\x01-\x7f]' then lower(regexp_replace(normalize("leads"."first_name", NFD), '[\u0300-\u036f]', '', 'g')) else lower("leads"."first_name") end) STORED NOT NULL;--> statement-breakpoint
 CREATE INDEX "lead_notes_lead_created_idx" ON "lead_notes" USING btree ("lead_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 -- Dropping the old generated column dropped its index; the folded one is searched the same way.
 CREATE INDEX "tasks_search_idx" ON "tasks" USING gin ("search");--> statement-breakpoint

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Agent, Lead, LeadNote, ReassignLeadsResult, Task } from '@crewdesk/contracts';
 import { rowsOf } from '../database.js';
+import { foldSql } from '../../src/infra/db/schema/leads.js';
+import { foldText } from '../../src/shared/search.js';
 import { createUser, login, useTestApp, type SignedIn } from '../helper.js';
 import {
   createAgent,
@@ -86,6 +88,29 @@ describe('leads: search ignores accents and case', () => {
 
 describe('search stays on the index', () => {
   const ctx = useTestApp({ UPLOAD_PATH: uploads });
+
+  it('the database folds text exactly as a query is folded, ASCII (lowered only) and accented alike', async () => {
+    const samples = [
+      'Jose',
+      'JOSE',
+      'José',
+      'ÉMILE',
+      'Zoë',
+      'Ñandú Café',
+      'O’Brien',
+      'Łukasz',
+      'İpek',
+      'Mary-Ann 2',
+      'ß',
+      '',
+    ];
+    const folded = rowsOf<{ folded: string }>(
+      await ctx.app.database.db.execute(
+        sql`select ${foldSql(sql`s`)} as folded from unnest(${sql.param(samples)}::text[]) with ordinality as t(s, n) order by n`,
+      ),
+    ).map((r) => r.folded);
+    expect(folded).toEqual(samples.map(foldText));
+  });
 
   it('a folded task search can use the GIN index on the folded tsvector (the query matches its expression)', async () => {
     const plan = await ctx.app.database.db.transaction(async (tx) => {

@@ -246,16 +246,18 @@ export function createLeadsRepository(db: Database, read: Database) {
             select * from unnest(
               ${sql.param(b.map((r) => r.id))}::uuid[], ${sql.param(b.map((r) => r.firstName))}::text[],
               ${sql.param(b.map((r) => r.phone))}::text[], ${sql.param(b.map((r) => r.notes))}::text[],
-              ${sql.param(b.map((r) => r.agentId))}::uuid[], ${sql.param(b.map(() => uuidv7()))}::uuid[]
-            ) as u(id, first_name, phone, notes, agent_id, assignment_id)
+              ${sql.param(b.map((r) => r.agentId))}::uuid[], ${sql.param(b.map(() => uuidv7()))}::uuid[],
+              ${sql.param(b.map(() => uuidv7()))}::uuid[]
+            ) as u(id, first_name, phone, notes, agent_id, assignment_id, note_id)
           ), inserted as (
             insert into leads (id, import_id, first_name, phone, notes, agent_id)
             select id, ${importId}::uuid, first_name, phone, notes, agent_id from u
-            returning id, notes
+            returning id
           ), first_notes as (
-            -- The file's notes open each lead's timeline (no author: they came with the file).
+            -- The file's notes open each lead's timeline (no author: they came with the file); ids
+            -- in time order like every other key, so the inserts append to the primary key's index.
             insert into lead_notes (id, lead_id, body)
-            select gen_random_uuid(), id, notes from inserted where notes <> ''
+            select note_id, id, notes from u where notes <> ''
           )
           insert into assignments (id, lead_id, agent_id, assigned_by, reason)
           select assignment_id, id, agent_id, ${assignedBy}::uuid, 'import' from u`);
