@@ -83,11 +83,15 @@ export function useUpdateLead() {
   });
 }
 
-/** Adds a note to the lead's timeline (it becomes the latest note the list shows). */
+/**
+ * Adds a note to the lead's timeline (it becomes the latest note the list shows). A create: one
+ * Idempotency-Key per note, kept when it is sent again after a dropped connection.
+ */
 export function useAddNote(leadId: string) {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: string) => api<LeadNote>(`/api/v1/leads/${leadId}/notes`, { method: 'POST', body: { body } }),
+  return useCreate({
+    create: (body: string, idempotencyKey: string) =>
+      api<LeadNote>(`/api/v1/leads/${leadId}/notes`, { method: 'POST', body: { body }, idempotencyKey }),
     onSuccess: () => qc.invalidateQueries({ queryKey: leadsKey }),
   });
 }
@@ -103,13 +107,17 @@ export function useFollowUp() {
   });
 }
 
-/** Moves many leads in one call (all or none); the answer says who held them, for Undo. */
+/**
+ * Moves many leads in one call (all or none); the answer says who held them, for Undo. Sent again
+ * after a dropped connection with the same Idempotency-Key, so the answer is the first move's
+ * (a second move would report the new holders as "previous" and break Undo).
+ */
 export function useReassign() {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: ReassignLeadsBody) =>
-      api<ReassignLeadsResult>('/api/v1/leads/reassign', { method: 'POST', body }),
-    onSettled: () =>
+  return useCreate({
+    create: (body: ReassignLeadsBody, idempotencyKey: string) =>
+      api<ReassignLeadsResult>('/api/v1/leads/reassign', { method: 'POST', body, idempotencyKey }),
+    onSuccess: () =>
       Promise.all([qc.invalidateQueries({ queryKey: leadsKey }), qc.invalidateQueries({ queryKey: agentsKey })]),
   });
 }

@@ -93,4 +93,29 @@ describe('the lead page', () => {
     expect(screen.getByText('Met at the expo')).toBeInTheDocument();
     await waitFor(() => expect(screen.getByLabelText('Add a note')).toHaveValue(''));
   });
+
+  it('a note sent again after a dropped connection carries the same Idempotency-Key (the server adds it once)', async () => {
+    let attempts = 0;
+    const { requests } = stubFetch((req) => {
+      if (req.path === `/api/v1/leads/${ID}`) return json(200, lead);
+      if (req.path.endsWith('/notes') && req.method === 'POST') {
+        attempts++;
+        if (attempts === 1) throw new TypeError('Failed to fetch'); // sent, answer lost
+        return json(201, note(2, 'Call back Monday', 'Ada Lovelace'));
+      }
+      if (req.path.endsWith('/notes')) return json(200, { items: [] });
+      return json(200, { items: [], status: 'ok' });
+    });
+    renderLead();
+    await userEvent.type(await screen.findByLabelText('Add a note'), 'Call back Monday');
+    await userEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    await waitFor(() => expect(attempts).toBe(1));
+    // The author tries again; the app holds the save until the connection is back.
+    await userEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    window.dispatchEvent(new Event('online'));
+    await waitFor(() => expect(requests.filter((r) => r.method === 'POST')).toHaveLength(2), { timeout: 5_000 });
+    const [first, retry] = requests.filter((r) => r.method === 'POST');
+    expect(first!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(retry!.idempotencyKey).toBe(first!.idempotencyKey);
+  });
 });
