@@ -46,8 +46,10 @@ async function shots(page: Page, name: string) {
 
 const downloaded = async (download: Download) => readFileSync((await download.path())!, 'utf8');
 
+// UTF-8 with a BOM (Excel reads accented names right), built by the page before confirming and
+// served by the server after: the same bytes.
 const PROBLEM_ROWS = [
-  'Row,Problem,Customer,Contact Number,Remarks,City',
+  '\uFEFFRow,Problem,Customer,Contact Number,Remarks,City',
   '3,"Not a phone number: ""call me maybe""",Meena,call me maybe,,Mumbai',
   '',
 ].join('\r\n');

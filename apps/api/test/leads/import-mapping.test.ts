@@ -184,8 +184,9 @@ describe('lead imports: problem rows', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="crewdesk-problem-rows-/);
+    // UTF-8 with a BOM, as every CSV download, so Excel reads "José" as José.
     expect(res.body.split('\r\n')).toEqual([
-      'Row,Problem,Customer,Contact Number,Remarks,City',
+      '\uFEFFRow,Problem,Customer,Contact Number,Remarks,City',
       '3,"Not a phone number: ""call me maybe""",Meena,call me maybe,"\'=HYPERLINK(""x"")",Mumbai',
       // Phones start with "+" and are quoted too (a re-import takes the quote off again).
       "4,Duplicate of row 2 (+919845012345); skipped,Ravi again,'+91 98450 12345,,Pune",

@@ -30,7 +30,8 @@ describe('pages, probes and unknown paths', () => {
   afterAll(() => app.close());
 
   it('answers every page of the app with 200 and the app', async () => {
-    for (const path of pagePaths) {
+    for (const page of pagePaths) {
+      const path = page.replace(':id', '01900000-0000-7000-8000-000000000007');
       const res = await app.inject({ method: 'GET', url: path });
       expect(res.statusCode, path).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -38,7 +39,7 @@ describe('pages, probes and unknown paths', () => {
   });
 
   it('answers an unknown path that is no file with 404 (the app’s not-found page), never 200', async () => {
-    for (const path of ['/wp-login', '/admin', '/tasks/nope/deeper', '/status']) {
+    for (const path of ['/wp-login', '/admin', '/tasks/nope/deeper', '/status', '/leads/not-an-id', '/leads/:id']) {
       const res = await app.inject({ method: 'GET', url: path });
       expect(res.statusCode, path).toBe(404);
     }

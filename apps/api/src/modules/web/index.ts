@@ -7,7 +7,12 @@ import { defaultWebRoot } from '../../paths.js';
 
 export { defaultWebRoot };
 const SERVER_PATHS = /^\/(api|health|metrics|\.well-known)(\/|$)/;
-const PAGES = new Set<string>(pagePaths);
+// A page path's `:id` is a record's id (a uuid); anything else there is the not-found page.
+const PAGES = pagePaths.map(
+  (page) =>
+    new RegExp(`^${page.replace(/:[a-z]+/gi, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')}$`, 'i'),
+);
+const isPage = (path: string) => PAGES.some((page) => page.test(path));
 
 /**
  * Serves the built web app on the API's own port: hashed assets cached for a year, everything
@@ -42,7 +47,7 @@ export default fp<{ root?: string }>(
       if (SERVER_PATHS.test(path)) return reply.callNotFound();
       if (/\.[a-z0-9]+$/i.test(path)) return reply.sendFile(request.params['*']);
       // Any other path: the app's own not-found page, with the status that says so.
-      return sendIndex(reply.code(PAGES.has(path) ? 200 : 404));
+      return sendIndex(reply.code(isPage(path) ? 200 : 404));
     });
   },
   { name: 'web' },

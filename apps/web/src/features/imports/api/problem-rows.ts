@@ -10,13 +10,14 @@ const safe = (cell: string | number) => {
 
 /**
  * The rows a check found that would not be imported, as the server serves a stored import's:
- * Row, Problem, then the row under the file's own headers; CRLF lines, formulas neutralised.
+ * Row, Problem, then the row under the file's own headers; UTF-8 with a BOM (so Excel reads
+ * accented names right), CRLF lines, formulas neutralised.
  */
 export async function problemRowsCsv({ header, rows }: ProblemRows): Promise<string> {
   // Loaded when needed, as the file preview loads it.
   const Papa = (await import('papaparse')).default;
   const data = rows.map((r) => [r.row, r.reason, ...r.cells].map(safe));
-  return `${Papa.unparse({ fields: ['Row', 'Problem', ...header].map(safe), data }, { newline: '\r\n' })}\r\n`;
+  return `\uFEFF${Papa.unparse({ fields: ['Row', 'Problem', ...header].map(safe), data }, { newline: '\r\n' })}\r\n`;
 }
 
 /** "march.csv" → "march-problem-rows.csv". */

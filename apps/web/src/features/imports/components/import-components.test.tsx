@@ -127,7 +127,7 @@ describe('the report', () => {
   it('the CSV quotes a header cell that starts like a formula too', async () => {
     expect(
       await problemRowsCsv({ header: ['@who'], rows: [{ row: 2, reason: 'x', cells: ['-1'] }], truncated: false }),
-    ).toBe("Row,Problem,'@who\r\n2,x,'-1\r\n");
+    ).toBe("\uFEFFRow,Problem,'@who\r\n2,x,'-1\r\n"); // with the BOM, as the server's downloads
   });
 });
 
