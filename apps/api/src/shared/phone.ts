@@ -14,11 +14,20 @@ const countryName = (code: string) => regionNames.of(code) ?? code;
 /** Whether `code` is an ISO 3166-1 alpha-2 country whose numbers libphonenumber knows. */
 export const isPhoneCountry = (code: string): code is CountryCode => isSupportedCountry(code);
 
+type PhoneExample = { national: string; international: string } | null;
+/** Parsed once per country: every refused row of a file with a default country names one. */
+const exampleOf = new Map<CountryCode, PhoneExample>();
+
 /** A mobile number of the country, as written there and from abroad ("081234 56789", "+91 81234 56789"). */
-export function phoneExample(country: string): { national: string; international: string } | null {
+export function phoneExample(country: string): PhoneExample {
   if (!isPhoneCountry(country)) return null;
-  const example = getExampleNumber(country, examples);
-  return example ? { national: example.formatNational(), international: example.formatInternational() } : null;
+  let example = exampleOf.get(country);
+  if (example === undefined) {
+    const number = getExampleNumber(country, examples);
+    example = number ? { national: number.formatNational(), international: number.formatInternational() } : null;
+    exampleOf.set(country, example);
+  }
+  return example;
 }
 
 /** Letters other than an extension ("x 12", "ext. 12"): words, not a number. */

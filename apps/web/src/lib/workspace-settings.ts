@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { UpdateWorkspaceSettingsBody, WorkspaceSettings } from '@crewdesk/contracts';
 import { api } from './api';
-import { PHONE_COUNTRIES } from './phone-countries';
+import { getCountries } from 'libphonenumber-js/min';
 
 /** The workspace settings (admins only): the settings page changes them, the import page reads the phone country. */
 export const workspaceSettingsKey = ['workspace-settings'] as const;
@@ -30,6 +30,8 @@ const regionNames = new Intl.DisplayNames(undefined, { type: 'region' });
 /** "IN" → "India". */
 export const countryName = (code: string) => regionNames.of(code) ?? code;
 
-/** Every country the server reads numbers of, by name. */
+/** Every country the server reads numbers of (the same library's list), by name. */
 export const phoneCountries = () =>
-  PHONE_COUNTRIES.map((code) => ({ code, name: countryName(code) })).sort((a, b) => a.name.localeCompare(b.name));
+  getCountries()
+    .map((code) => ({ code, name: countryName(code) }))
+    .sort((a, b) => a.name.localeCompare(b.name));

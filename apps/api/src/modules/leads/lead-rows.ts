@@ -40,9 +40,10 @@ export const MAX_REPORTED_ERRORS = 1000;
  */
 export const MAX_PROBLEM_ROW_CHARS = 1024 * 1024;
 /**
- * The rows as the file has them are kept only while their chunk is checked, and only up to about
- * this many bytes for all chunks in flight together: a wide file (1,000 columns) costs no more
- * memory than before, and the problem rows of what did not fit are cut, and say so.
+ * The rows as the file has them are kept while their chunk is checked (and a valid row's until the
+ * check for existing leads at the end), only up to about this many bytes together: a wide file
+ * (1,000 columns) costs no more memory than before, and the problem rows of what did not fit are
+ * cut, and say so.
  */
 const SOURCE_BYTES = 16 * 1024 * 1024;
 const sourceCost = (cells: string[]) => cells.reduce((n, c) => n + 2 * c.length + 40, 64);
@@ -217,8 +218,10 @@ export async function* checkRows(
     return cells;
   };
 
-  const settle = (results: RowResult[], sources: (string[] | null)[]): ValidLead[] => {
+  /** Settles a chunk; a valid row keeps its cells (for a later "already a lead") and its cost stays held. */
+  const settle = (results: RowResult[], sources: (string[] | null)[]): { valid: ValidLead[]; kept: number } => {
     const valid: ValidLead[] = [];
+    let kept = 0;
     results.forEach((result, i) => {
       const cells = sources[i] ?? null;
       if ('problems' in result) {
@@ -241,15 +244,18 @@ export async function* checkRows(
       }
       firstRowOfPhone.set(result.phone, result.row);
       tally.validRows++;
-      if (cells) result.cells = cells;
+      if (cells) {
+        result.cells = cells;
+        kept += sourceCost(cells);
+      }
       valid.push(result);
     });
-    return valid;
+    return { valid, kept };
   };
   const next = async () => {
     const { results, sources, cost } = inFlight.shift()!;
-    const valid = settle(await results, sources);
-    heldCost -= cost;
+    const { valid, kept } = settle(await results, sources);
+    heldCost -= cost - kept;
     return valid;
   };
   const send = (last: boolean) => {
