@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './infra/db/client.js';
@@ -17,6 +17,7 @@ import rateLimitPlugin from './infra/http/rate-limit.plugin.js';
 import inputPlugin from './infra/http/input.plugin.js';
 import idempotencyPlugin from './infra/http/idempotency.plugin.js';
 import { trustProxyOption } from './infra/http/trust-proxy.js';
+import { serializerCompiler } from './infra/http/serializer.js';
 import docsModule from './modules/docs/index.js';
 import healthModule from './modules/health/index.js';
 import authModule, { authCore } from './modules/auth/index.js';

@@ -160,7 +160,7 @@ describe('cli create-admin (embedded database on disk)', () => {
       const status = (await (await fetch(`${server.url}/api/v1/auth/setup-status`)).json()) as {
         setupRequired: boolean;
       };
-      expect(status.setupRequired).toBe(false);
+      expect(status.setupRequired, JSON.stringify(status)).toBe(false);
 
       const res = await postJson(`${server.url}/api/v1/auth/login`, { email, password: PASSWORD });
       expect(res.status, JSON.stringify(res.body)).toBe(200);

