@@ -80,6 +80,7 @@ export const exportTasksQuery = listTasksQuery.omit({ limit: true, cursor: true,
 });
 
 export const taskPage = page(task).meta({ id: 'TaskPage', description: 'A page of tasks.' });
+export type TaskPage = z.infer<typeof taskPage>;
 
 export const bulkTaskBody = z
   .strictObject({

@@ -70,6 +70,19 @@ describe('tasks list, search and pagination', () => {
       expect(page.items).toEqual([...created].reverse());
     });
 
+    it('a first page read again from the cache is the same answer, byte for byte, until a task changes', async () => {
+      const u = await register(ctx.app);
+      await createTasks(ctx.app, u, [{ title: 'one' }, { title: 'two', dueDate: '2030-01-01T00:00:00.000Z' }]);
+      const computed = await listRaw(ctx.app, u);
+      const cached = await listRaw(ctx.app, u);
+      expect(cached.statusCode).toBe(200);
+      expect(cached.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(cached.body).toBe(computed.body);
+      expect(cached.headers['content-length']).toBe(String(Buffer.byteLength(computed.body)));
+      await createTask(ctx.app, u, { title: 'three' });
+      expect(titles((await list(ctx.app, u)).items)).toEqual(['three', 'two', 'one']);
+    });
+
     it("lists only the caller's tasks", async () => {
       const u = await register(ctx.app);
       const other = await register(ctx.app);
@@ -291,6 +304,37 @@ describe('tasks list, search and pagination', () => {
         expect(ids(seen)).toEqual(ids(expected[sort]!(all)));
       },
     );
+
+    it('every sort with every kind of filter, walked by cursor, serves exactly the matching tasks in order — more shapes of query than are prepared (48), so prepared and per-request queries both answer', async () => {
+      const u = await register(ctx.app);
+      const all = await createTasks(ctx.app, u, dataset());
+      all.push(await createTask(ctx.app, u, { title: 'done', status: 'completed', priority: 'high' }));
+      type Filter = { status?: 'pending'; priority?: Task['priority']; dueAfter?: string; dueBefore?: string };
+      const filters: Filter[] = [
+        {},
+        { priority: 'high' },
+        { status: 'pending' },
+        { dueAfter: '2030-01-08T00:00:00.000Z' },
+        { priority: 'low', dueBefore: '2030-01-15T00:00:00.000Z' },
+        { status: 'pending', priority: 'medium', dueAfter: '2030-01-03T00:00:00.000Z' },
+        { dueAfter: '2030-01-05T00:00:00.000Z', dueBefore: '2030-01-16T00:00:00.000Z' },
+      ];
+      const matches = (f: Filter) => (t: Task) =>
+        (!f.status || t.status === f.status) &&
+        (!f.priority || t.priority === f.priority) &&
+        (!f.dueAfter || (t.dueDate !== null && t.dueDate >= f.dueAfter)) &&
+        (!f.dueBefore || (t.dueDate !== null && t.dueDate <= f.dueBefore));
+      let shapes = 0;
+      for (const sort of Object.keys(expected)) {
+        for (const filter of filters) {
+          const want = ids(expected[sort]!(all.filter(matches(filter))));
+          const seen = await walk(ctx.app, u, { ...filter, sort });
+          expect(ids(seen), `sort=${sort} ${JSON.stringify(filter)}`).toEqual(want);
+          shapes += want.length > 10 ? 2 : 1;
+        }
+      }
+      expect(shapes).toBeGreaterThan(48);
+    });
 
     it('sort=relevance with q: walking pages serves each match exactly once, title matches first, same order as one big page', async () => {
       const u = await register(ctx.app);

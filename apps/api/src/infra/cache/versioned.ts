@@ -15,7 +15,27 @@ export class VersionedCache {
   constructor(private readonly cache: Cache) {}
 
   async read<T>(scope: string, key: string, compute: () => Promise<T>): Promise<T> {
-    let entry: string;
+    const found = await this.lookup(scope, key);
+    if (found?.hit != null) return JSON.parse(found.hit) as T;
+    const value = await compute();
+    if (found) await this.cache.set(found.entry, JSON.stringify(value), ENTRY_TTL_SECONDS).catch(() => {});
+    return value;
+  }
+
+  /**
+   * The same for an answer kept as the text it is sent as (a serialised JSON body): a hit is
+   * returned as stored, neither parsed nor serialised again.
+   */
+  async readText(scope: string, key: string, compute: () => Promise<string>): Promise<string> {
+    const found = await this.lookup(scope, key);
+    if (found?.hit != null) return found.hit;
+    const text = await compute();
+    if (found) await this.cache.set(found.entry, text, ENTRY_TTL_SECONDS).catch(() => {});
+    return text;
+  }
+
+  /** The entry's key under the scope's current version and what it holds; null when the cache failed. */
+  private async lookup(scope: string, key: string): Promise<{ entry: string; hit: string | null } | null> {
     try {
       let version = await this.cache.get(`ver:${scope}`);
       if (version === null) {
@@ -23,15 +43,11 @@ export class VersionedCache {
         version = uuidv7();
         await this.cache.set(`ver:${scope}`, version, VERSION_TTL_SECONDS);
       }
-      entry = `cached:${scope}:${version}:${key}`;
-      const hit = await this.cache.get(entry);
-      if (hit !== null) return JSON.parse(hit) as T;
+      const entry = `cached:${scope}:${version}:${key}`;
+      return { entry, hit: await this.cache.get(entry) };
     } catch {
-      return compute();
+      return null;
     }
-    const value = await compute();
-    await this.cache.set(entry, JSON.stringify(value), ENTRY_TTL_SECONDS).catch(() => {});
-    return value;
   }
 
   /** Call after the write has committed, with every scope it changed. */

@@ -1,4 +1,5 @@
 import fastJson from 'fast-json-stringify';
+import type { FastifyReply } from 'fastify';
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -51,12 +52,27 @@ export function simplifyNullable(schema: unknown): unknown {
  */
 export const serializerCompiler: FastifySerializerCompiler<unknown> = (route) => {
   const { schema } = route;
-  if (!(schema instanceof $ZodType)) return zodSerializerCompiler(route as Parameters<typeof zodSerializerCompiler>[0]);
+  const zodFallback = () => zodSerializerCompiler(route as Parameters<typeof zodSerializerCompiler>[0]);
+  if (!(schema instanceof $ZodType)) return zodFallback();
+  return compileJson(schema) ?? zodFallback();
+};
+
+function compileJson(schema: $ZodType): ((data: unknown) => string) | null {
   let json: unknown;
   try {
     json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'throw' });
   } catch {
-    return zodSerializerCompiler(route as Parameters<typeof zodSerializerCompiler>[0]);
+    return null;
   }
   return fastJson(simplifyNullable(json) as Parameters<typeof fastJson>[0]);
-};
+}
+
+/** The serialiser a route with this response schema uses, for an answer kept as text (a cached page). */
+export function compileSerializer<S extends z.ZodType>(schema: S): (data: z.output<S>) => string {
+  return compileJson(schema) ?? ((data) => JSON.stringify(z.encode(schema, data)));
+}
+
+/** Sends JSON text as it is (a route's answer serialised earlier): Fastify serialises only objects. */
+export function sendJsonText(reply: FastifyReply, text: string) {
+  return reply.type('application/json; charset=utf-8').send(Buffer.from(text));
+}

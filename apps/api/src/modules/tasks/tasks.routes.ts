@@ -16,6 +16,7 @@ import {
   updateTaskBody,
 } from '@crewdesk/contracts';
 import { csvTimes, sendCsv } from '../../shared/csv.js';
+import { compileSerializer, sendJsonText } from '../../infra/http/serializer.js';
 import { json, noContent, text } from '../../shared/openapi.js';
 import { actorOf } from '../auth/index.js';
 import type { TaskRow } from './tasks.repository.js';
@@ -23,6 +24,8 @@ import { toTaskDto, type TasksService } from './tasks.service.js';
 
 const CSV_HEADER = ['id', 'title', 'description', 'status', 'priority', 'dueDate', 'createdAt', 'completedAt'];
 const TIME_COLUMNS = new Set(['dueDate', 'createdAt', 'completedAt']);
+
+const serializePage = compileSerializer(taskPage);
 
 export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async (app, { service }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -47,7 +50,8 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         response: { 200: json(taskPage, 'A page of tasks'), ...errors },
       },
     },
-    async (request) => service.list(actorOf(request), request.query),
+    async (request, reply) =>
+      sendJsonText(reply, await service.listJson(actorOf(request), request.query, serializePage)),
   );
 
   r.post(

@@ -6,6 +6,7 @@ import type {
   ListTasksQuery,
   ReplaceTaskBody,
   Task,
+  TaskPage,
   TaskStats,
   UpdateTaskBody,
 } from '@crewdesk/contracts';
@@ -161,7 +162,13 @@ export class TasksService {
     });
   }
 
-  async list(actor: Actor, query: ListTasksQuery) {
+  /**
+   * A page of tasks as the JSON text the route sends (`serialize` is the route's serialiser). The
+   * first page of a view (no cursor, no search) is what every visit opens: kept as that text until the
+   * owner's tasks change, so a repeated visit is one cache read. The day is in the key because
+   * "overdue" moves with it.
+   */
+  async listJson(actor: Actor, query: ListTasksQuery, serialize: (page: TaskPage) => string): Promise<string> {
     const ownerId = listOwner(actor, query.ownerId);
     const sort: TaskSort = query.sort ?? (query.q ? 'relevance' : '-createdAt');
     if (sort === 'relevance' && !query.q)
@@ -171,13 +178,13 @@ export class TasksService {
       throw fieldError('cursor', 'This cursor belongs to another sort', 'Query parameter is invalid');
     const page = async () => {
       const rows = await this.tasks.list(filterOf(ownerId, query), sort, query.limit, after);
-      return toPage(rows, query.limit, toTaskDto, (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.id));
+      return serialize(
+        toPage(rows, query.limit, toTaskDto, (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.id)),
+      );
     };
-    // The first page of a view (no cursor, no search) is what every visit opens: cached until the
-    // owner's tasks change. The day is in the key because "overdue" moves with it.
     if (after || query.q) return page();
     const today = new Date().toISOString().slice(0, 10);
-    return this.cached.read(scopes.tasksOf(ownerId), `list:${today}:${cacheKeyOf({ ...query, sort })}`, page);
+    return this.cached.readText(scopes.tasksOf(ownerId), `list:${today}:${cacheKeyOf({ ...query, sort })}`, page);
   }
 
   async bulk(actor: Actor, body: BulkTaskBody): Promise<number> {
