@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '@crewdesk/contracts';
 import { createUser, register, useTestApp, type SignedIn } from '../helper.js';
+import { RANKED_MATCHES } from '../../src/modules/tasks/tasks.repository.js';
 import {
   createTask,
   createTasks,
@@ -172,6 +173,21 @@ describe('tasks list, search and pagination', () => {
       expect(ids(ranked.items)).toEqual([inTitle!.id, inDescription!.id]);
       const explicit = await list(ctx.app, u, { q: 'report', sort: 'relevance' });
       expect(ids(explicit.items)).toEqual([inTitle!.id, inDescription!.id]);
+    });
+
+    it(`ranks the ${RANKED_MATCHES} newest matches by relevance; an older, better match is found by another sort`, async () => {
+      const u = await register(ctx.app);
+      const old = await createTask(ctx.app, u, { title: 'Invoice', description: 'invoice invoice' });
+      await ctx.app.database.db.execute(sql`
+        insert into tasks (id, owner_id, title, description, created_at)
+        select gen_random_uuid(), ${u.id}, 'Task ' || i, 'the invoice ' || i, now() + i * interval '1 second'
+        from generate_series(1, ${RANKED_MATCHES}) as i`);
+      const ranked = await walkPages(ctx.app, u, { q: 'invoice', limit: 100 });
+      const seen = ranked.flatMap((page) => page.items);
+      expect(seen).toHaveLength(RANKED_MATCHES);
+      expect(ids(seen)).not.toContain(old.id);
+      const newest = await list(ctx.app, u, { q: 'invoice', sort: 'createdAt', limit: 1 });
+      expect(ids(newest.items)).toEqual([old.id]);
     });
 
     it("stems words: 'calls' finds 'calling' and 'called'", async () => {
@@ -384,6 +400,28 @@ describe('tasks list, search and pagination', () => {
         expect(ids(seen)).toEqual(sort === 'createdAt' ? ids(all) : ids(all).reverse());
       },
     );
+
+    it("the newest-first list and its cursor pages read the owner's index in order: no sort of all their tasks", async () => {
+      const u = await register(ctx.app);
+      await ctx.app.database.db.execute(sql`
+        insert into tasks (id, owner_id, title, created_at)
+        select gen_random_uuid(), ${u.id}, 'Task ' || i, now() - i * interval '1 second' from generate_series(1, 3000) as i`);
+      await ctx.app.database.db.execute(sql`analyze tasks`);
+      const plan = async (keyset: ReturnType<typeof sql>) => {
+        const result = await ctx.app.database.db.execute(sql`
+          explain (format json) select id from tasks where owner_id = ${u.id} ${keyset}
+          order by created_at desc, id desc limit 21`);
+        return JSON.stringify((result as unknown as { rows: unknown[] }).rows ?? result);
+      };
+      for (const keyset of [
+        sql``,
+        sql`and (created_at, id) < (now() - interval '1 hour', 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)`,
+      ]) {
+        const text = await plan(keyset);
+        expect(text).toContain('tasks_owner_created_idx');
+        expect(text).not.toContain('"Node Type":"Sort"');
+      }
+    });
 
     it('a page that exactly uses up the tasks has a null cursor', async () => {
       const u = await register(ctx.app);

@@ -150,6 +150,9 @@ const shapeOf = (filter: TaskFilter, sort: TaskSort, after: boolean) =>
  */
 const PREPARED_SHAPES = 48;
 
+/** A search sorted by relevance ranks this many of the newest matches; other sorts walk every match. */
+export const RANKED_MATCHES = 1_000;
+
 export function createTasksRepository(db: Database, read: Database) {
   const byId = db
     .select(columns)
@@ -172,6 +175,22 @@ export function createTasksRepository(db: Database, read: Database) {
     const keyset = after
       ? sql`(${key}, ${tasks.id}) ${cmp} (${bind('afterValue', afterValue)}::${sql.raw(spec.cast)}, ${bind('afterId', afterId)}::uuid)`
       : undefined;
+    // Ranking reads every match's text: over the newest RANKED_MATCHES only, so a word in most of
+    // 100,000 tasks costs what a rare one does (an index walk), not a rank of every task.
+    const matching =
+      sort === 'relevance'
+        ? [
+            inArray(
+              tasks.id,
+              read
+                .select({ id: tasks.id })
+                .from(tasks)
+                .where(and(...conditions(filter, bind)))
+                .orderBy(desc(tasks.createdAt), desc(tasks.id))
+                .limit(RANKED_MATCHES),
+            ),
+          ]
+        : conditions(filter, bind);
     return read
       .select({
         ...columns,
@@ -179,7 +198,7 @@ export function createTasksRepository(db: Database, read: Database) {
         ...(sort === 'createdAt' || sort === '-createdAt' ? { createdKey } : {}),
       })
       .from(tasks)
-      .where(and(...conditions(filter, bind), keyset))
+      .where(and(...matching, keyset))
       .orderBy(order(key as SQL), order(tasks.id))
       .limit(bind('limit', (limit ?? 0) + 1));
   }
@@ -214,7 +233,8 @@ export function createTasksRepository(db: Database, read: Database) {
     async list(filter: TaskFilter, sort: TaskSort, limit: number, after?: { value: CursorValue; id: string }) {
       const shape = shapeOf(filter, sort, !!after);
       let statement = prepared.get(shape);
-      if (!statement && prepared.size < PREPARED_SHAPES) {
+      // A search is planned for its own words (how many tasks match decides the plan), never generically.
+      if (!statement && !filter.q && prepared.size < PREPARED_SHAPES) {
         statement = listQuery(filter, sort, !!after, placeholder).prepare(`tasks_list_${prepared.size}`);
         prepared.set(shape, statement);
       }

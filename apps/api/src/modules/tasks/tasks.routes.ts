@@ -44,7 +44,7 @@ export const tasksRoutes: FastifyPluginAsync<{ service: TasksService }> = async 
         operationId: 'listTasks',
         summary: 'Your tasks: filters, full-text search (q, ranked), sort, keyset pages. Admins may pass ownerId.',
         description:
-          'Filters by status, priority and due date; q searches titles and descriptions (English full text, websearch syntax) and ranks by relevance. ' +
+          'Filters by status, priority and due date; q searches titles and descriptions (English full text, websearch syntax) and ranks the 1,000 newest matches by relevance (another sort walks every match). ' +
           'Pages are keyset cursors: pass nextCursor as cursor; it is null on the last page. Admins may pass ownerId to list another user’s tasks; for anyone else another owner answers 404.',
         querystring: listTasksQuery,
         response: { 200: json(taskPage, 'A page of tasks'), ...errors },

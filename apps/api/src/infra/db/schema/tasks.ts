@@ -33,7 +33,9 @@ export const tasks = pgTable(
   },
   (t) => [
     index('tasks_owner_status_idx').on(t.ownerId, t.status),
-    index('tasks_owner_created_idx').on(t.ownerId, t.createdAt.desc()),
+    // Matches ORDER BY created_at DESC, id DESC (the list's default and its cursor) column for column:
+    // an index on created_at DESC NULLS LAST cannot serve that order, and every page sorted all the tasks.
+    index('tasks_owner_created_idx').on(t.ownerId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('tasks_search_idx').using('gin', t.search),
     // A lead's open follow-ups.
     index('tasks_lead_idx').on(t.leadId),
