@@ -350,7 +350,7 @@ describe('tasks list, search and pagination', () => {
         }
       }
       expect(shapes).toBeGreaterThan(48);
-    });
+    }, 120_000);
 
     it('sort=relevance with q: walking pages serves each match exactly once, title matches first, same order as one big page', async () => {
       const u = await register(ctx.app);
