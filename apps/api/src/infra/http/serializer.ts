@@ -52,10 +52,11 @@ export function simplifyNullable(schema: unknown): unknown {
  */
 export const serializerCompiler: FastifySerializerCompiler<unknown> = (route) => {
   const { schema } = route;
-  const zodFallback = () => zodSerializerCompiler(route as Parameters<typeof zodSerializerCompiler>[0]);
-  if (!(schema instanceof $ZodType)) return zodFallback();
-  return compileJson(schema) ?? zodFallback();
+  return (schema instanceof $ZodType && compileJson(schema)) || zodSerializer(route);
 };
+
+const zodSerializer = (route: unknown) =>
+  zodSerializerCompiler(route as Parameters<typeof zodSerializerCompiler>[0]) as (data: unknown) => string;
 
 function compileJson(schema: $ZodType): ((data: unknown) => string) | null {
   let json: unknown;
@@ -69,7 +70,7 @@ function compileJson(schema: $ZodType): ((data: unknown) => string) | null {
 
 /** The serialiser a route with this response schema uses, for an answer kept as text (a cached page). */
 export function compileSerializer<S extends z.ZodType>(schema: S): (data: z.output<S>) => string {
-  return compileJson(schema) ?? ((data) => JSON.stringify(z.encode(schema, data)));
+  return serializerCompiler({ schema, method: 'GET', url: '', httpStatus: '200' });
 }
 
 /** Sends JSON text as it is (a route's answer serialised earlier): Fastify serialises only objects. */

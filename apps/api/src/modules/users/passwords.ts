@@ -48,7 +48,7 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
-/** How many hashes are running and waiting (for tests and metrics). */
+/** How many hashes are running and waiting (the tests read it). */
 export const hashingLoad = () => ({ active: hashing.activeCount, pending: hashing.pendingCount });
 
 let dummyHash: Promise<string> | undefined;
