@@ -54,6 +54,7 @@ export const exportLeadsQuery = listLeadsQuery.omit({ limit: true, cursor: true,
 export const leadPage = page(lead)
   .extend({ total: z.number().int().describe('How many leads match the filters, on every page') })
   .meta({ id: 'LeadPage', description: 'A page of leads, with how many match in all.' });
+export type LeadPage = z.infer<typeof leadPage>;
 
 export const reassignLeadsBody = z
   .strictObject({

@@ -77,6 +77,20 @@ describe('leads: what an agent sees and changes', () => {
     expect(asked.map((l) => l.firstName).sort()).toEqual(['Alice', 'Amir']);
   });
 
+  it('a first page read again from the cache is the same answer, byte for byte, until a lead in view changes', async () => {
+    const w = await world(ctx.app);
+    const computed = await get(ctx.app, w.annSession, '/api/v1/leads');
+    const cached = await get(ctx.app, w.annSession, '/api/v1/leads');
+    expect(cached.statusCode).toBe(200);
+    expect(cached.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(cached.body).toBe(computed.body);
+    expect(cached.headers['content-length']).toBe(String(Buffer.byteLength(computed.body)));
+    expect((computed.json() as { total: number }).total).toBe(2);
+    await patchLead(ctx.app, w.annSession, w.leads.Alice!, { status: 'contacted' });
+    const after = (await get(ctx.app, w.annSession, '/api/v1/leads')).json() as { items: Lead[] };
+    expect(after.items.find((l) => l.id === w.leads.Alice)?.status).toBe('contacted');
+  });
+
   it('an agent reads their own lead (200) and gets 404 for another agent’s lead, exactly as for a missing one', async () => {
     const w = await world(ctx.app);
     const own = await get(ctx.app, w.annSession, `/api/v1/leads/${w.leads.Alice}`);

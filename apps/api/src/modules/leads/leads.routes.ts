@@ -20,6 +20,7 @@ import {
   task,
   updateLeadBody,
 } from '@crewdesk/contracts';
+import { compileSerializer, sendJsonText } from '../../infra/http/serializer.js';
 import { csvTimes, sendCsv } from '../../shared/csv.js';
 import { json, text } from '../../shared/openapi.js';
 import { actorOf } from '../auth/index.js';
@@ -28,6 +29,7 @@ import { toLeadDto, type LeadsService } from './leads.service.js';
 
 const CSV_HEADER = ['id', 'firstName', 'phone', 'notes', 'status', 'agent', 'importId', 'createdAt', 'updatedAt'];
 const TIME_COLUMNS = new Set(['createdAt', 'updatedAt']);
+const serializePage = compileSerializer(leadPage);
 
 export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async (app, { service }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -53,7 +55,8 @@ export const leadsRoutes: FastifyPluginAsync<{ service: LeadsService }> = async 
         response: { 200: json(leadPage, 'A page of leads'), ...errors },
       },
     },
-    async (request) => service.list(actorOf(request), request.query),
+    async (request, reply) =>
+      sendJsonText(reply, await service.listJson(actorOf(request), request.query, serializePage)),
   );
 
   r.get(

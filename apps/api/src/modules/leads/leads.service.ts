@@ -8,6 +8,7 @@ import {
   type ExportLeadsQuery,
   type FollowUpTaskBody,
   type Lead,
+  type LeadPage,
   type LeadStats,
   type LeadStatus,
   type ListLeadsQuery,
@@ -92,7 +93,12 @@ export class LeadsService {
     await this.deps.cached.bump(...leadScopes([agentId]));
   }
 
-  async list(actor: Actor, query: ListLeadsQuery) {
+  /**
+   * A page of leads as the JSON text the route sends (`serialize` is the route's serialiser). First
+   * pages without a search are kept as that text until a lead in view changes (any lead for admins,
+   * one of their own for agents), so a repeated visit is one cache read and no serialisation.
+   */
+  async listJson(actor: Actor, query: ListLeadsQuery, serialize: (page: LeadPage) => string): Promise<string> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const filter = this.scope(actor, {
       agentId: query.agentId,
@@ -111,12 +117,10 @@ export class LeadsService {
       const result = toPage(rows, query.limit, toLeadDto, (r) =>
         encodeCursor(sort ? leadCursorValue(sort, r) : null, r.id),
       );
-      return { ...result, total };
+      return serialize({ ...result, total });
     };
-    // First pages without a search are cached until a lead in view changes: any lead for admins,
-    // one of their own for agents.
     if (after || query.q) return page();
-    return this.deps.cached.read(
+    return this.deps.cached.readText(
       cacheScope(ownScope(actor)),
       `list:${cacheKeyOf({ ...filter, limit: query.limit, sort: sort ?? null })}`,
       page,
