@@ -1,57 +1,73 @@
-import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pino from 'pino';
-import { createUserBody } from '@crewdesk/contracts';
-import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './infra/db/client.js';
+import { read } from 'read';
+import { createUserBody, email as emailSchema } from '@crewdesk/contracts';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './infra/db/client.js';
+import { recordEvents } from './infra/events/events.js';
+import { databaseSessionEnder } from './modules/auth/index.js';
 import { UsersService } from './modules/users/index.js';
 import { AppError } from './shared/errors.js';
-import { recordEvents } from './infra/events/events.js';
+import { version } from './version.js';
 
-const usage = `Usage: npm run cli -- <command>
+/** sysexits(3): what scripts around the CLI can tell apart. */
+const EXIT = { ok: 0, failure: 1, usage: 64, refused: 65, noUser: 67 } as const;
 
-Commands:
-  migrate                      apply database migrations (also done at every start)
-  create-admin --email E --name N [--password P]
-                               create an admin; asks for the password when it is not given
-`;
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
 
-async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+interface Command {
+  /** The options after the command's name, as the help shows them. */
+  synopsis: string;
+  summary: string;
+  options: Options;
+  /** The options it cannot do without. */
+  required?: string[];
+  run(values: Values, context: { database: DatabaseHandle; config: Config }): Promise<number>;
+}
+
+class Refused extends Error {}
+
+/** Asks on the terminal without echoing; reads a line from stdin when it is not a terminal (scripts). */
+async function askPassword(prompt: string): Promise<string> {
+  const none = () => new Refused('password: none was given (pass --password, or type it when asked)');
+  // read() never settles when stdin ends before a line (a script with nothing to give).
+  const ended = new Promise<never>((_, reject) => process.stdin.once('end', () => reject(none())));
+  ended.catch(() => {});
   try {
-    return await rl.question(question);
-  } finally {
-    rl.close();
+    return await Promise.race([read({ prompt, silent: true, replace: '*', output: process.stderr }), ended]);
+  } catch {
+    throw none();
   }
 }
 
-async function main(argv: string[]) {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      email: { type: 'string' },
-      name: { type: 'string' },
-      password: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+function usersService(database: DatabaseHandle, config: Config) {
+  return new UsersService({
+    db: database.db,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    // Events land in the outbox; a running server's relay publishes them.
+    events: { record: recordEvents, committed: () => {} },
+    sessions: databaseSessionEnder(database.db),
   });
-  const [command] = positionals;
-  if (values.help || !command) {
-    console.log(usage);
-    return command ? 0 : 64;
-  }
-  const config = loadConfig();
-  const log = pino({ level: 'warn' });
-  const database = await openDatabase({ ...config.database, dataDir: config.dataDir }, log);
-  try {
-    await database.migrate();
-    if (command === 'migrate') {
+}
+
+const commands: Record<string, Command> = {
+  migrate: {
+    synopsis: '',
+    summary: 'apply database migrations (also done at every start)',
+    options: {},
+    async run(_values, { database }) {
       console.log(`Migrations applied (${database.kind}).`);
-      return 0;
-    }
-    if (command === 'create-admin') {
-      const password = values.password ?? (await ask('Password for the new admin: '));
+      return EXIT.ok;
+    },
+  },
+  'create-admin': {
+    synopsis: '--email E [--name N] [--password P]',
+    summary: 'create an admin; asks for the password (not echoed) when it is not given',
+    options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+    required: ['email'],
+    async run(values, { database, config }) {
+      const password = (values.password as string | undefined) ?? (await askPassword('Password for the new admin: '));
       const input = createUserBody.safeParse({
         email: values.email,
         name: values.name ?? 'Administrator',
@@ -59,29 +75,124 @@ async function main(argv: string[]) {
         role: 'admin',
       });
       if (!input.success) {
-        for (const issue of input.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
-        return 65;
+        throw new Refused(input.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
       }
-      const service = new UsersService({
-        db: database.db,
-        defaultPhoneRegion: config.defaultPhoneRegion,
-        // Events land in the outbox; a running server's relay publishes them.
-        events: { record: recordEvents, committed: () => {} },
-        // Creates only: a new account has no sessions to end.
-        sessions: { endAllForUser: async () => [], announce: async () => {} },
-      });
-      const user = await service.createAccount(input.data);
+      const user = await usersService(database, config).createAccount(input.data);
       console.log(`Created admin ${user.email} (${user.id}).`);
-      return 0;
+      return EXIT.ok;
+    },
+  },
+  'reset-password': {
+    synopsis: '--email E [--password P]',
+    summary: "set someone's password and end all their sessions; asks for it (not echoed) when it is not given",
+    options: { email: { type: 'string' }, password: { type: 'string' } },
+    required: ['email'],
+    async run(values, { database, config }) {
+      const email = emailSchema.safeParse(values.email);
+      if (!email.success) throw new Refused(`email: ${email.error.issues[0]?.message ?? 'not an email address'}`);
+      const service = usersService(database, config);
+      const user = await service.findByEmail(email.data);
+      if (!user) {
+        console.error(`No account has the email ${email.data}.`);
+        return EXIT.noUser;
+      }
+      const password =
+        (values.password as string | undefined) ?? (await askPassword(`New password for ${user.email}: `));
+      await service.setPassword(user.id, password);
+      console.log(`Password of ${user.email} changed; every session of theirs has ended (sign in again).`);
+      return EXIT.ok;
+    },
+  },
+};
+
+const usage = `Usage: npm run cli -- <command> [options]
+       (a release: npm run cli:prod -- <command> [options])
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${`${name} ${c.synopsis}`.trimEnd()}\n      ${c.summary}`)
+  .join('\n')}
+
+Options:
+  -h, --help       this help (after a command: the same)
+  -V, --version    print the version
+
+Configuration comes from the environment, as for the server (DATA_DIR, DATABASE_URL, …).
+Exit status: 0 done, 64 wrong usage, 65 input refused, 67 no such account, 1 anything else.`;
+
+/** The command nearest to a mistyped one (edit distance ≤ 3), for the hint. */
+function nearest(typed: string): string | null {
+  const distance = (a: string, b: string) => {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) {
+        row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      previous = row;
     }
-    console.error(`Unknown command "${command}".\n\n${usage}`);
-    return 64;
+    return previous[b.length]!;
+  };
+  const [best] = Object.keys(commands)
+    .map((name) => ({ name, d: distance(typed, name) }))
+    .sort((x, y) => x.d - y.d);
+  return best && best.d <= 3 ? best.name : null;
+}
+
+function usageError(message: string): number {
+  console.error(`${message}\nRun "npm run cli -- --help" for the commands and their options.`);
+  return EXIT.usage;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    console.log(usage);
+    return first === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (first === '-V' || first === '--version') {
+    console.log(version);
+    return EXIT.ok;
+  }
+  const command = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  if (!command) {
+    if (first.startsWith('-')) return usageError(`Unknown option "${first}".`);
+    const hint = nearest(first);
+    return usageError(`Unknown command "${first}".${hint ? ` Did you mean "${hint}"?` : ''}`);
+  }
+  let values: Values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: false,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (err) {
+    return usageError(`${first}: ${(err as Error).message}`);
+  }
+  if (values.help) {
+    console.log(usage);
+    return EXIT.ok;
+  }
+  const missing = (command.required ?? []).filter((name) => values[name] === undefined);
+  if (missing.length) return usageError(`${first} needs ${missing.map((name) => `--${name}`).join(' and ')}.`);
+
+  const config = loadConfig();
+  const database = await openDatabase({ ...config.database, dataDir: config.dataDir }, pino({ level: 'warn' }));
+  try {
+    await database.migrate();
+    return await command.run(values, { database, config });
+  } catch (err) {
+    if (err instanceof Refused) {
+      console.error(err.message);
+      return EXIT.refused;
+    }
     if (err instanceof AppError) {
       console.error(
         `${err.message}${err.extra.errors ? `: ${err.extra.errors.map((e) => `${e.path} ${e.message}`).join('; ')}` : ''}`,
       );
-      return 65;
+      return EXIT.refused;
     }
     throw err;
   } finally {
@@ -93,5 +204,5 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : err);
-  process.exitCode = 1;
+  process.exitCode = EXIT.failure;
 }

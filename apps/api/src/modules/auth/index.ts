@@ -7,9 +7,22 @@ import { authRoutes } from './auth.routes.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { createSessionsRepository } from './sessions.repository.js';
 import { SetupTokens } from './setup-tokens.js';
+import type { Database, Executor } from '../../infra/db/client.js';
 import { AppError } from '../../shared/errors.js';
 
 export { default as authCore, actorOf, bearerToken } from './auth-core.plugin.js';
+
+/**
+ * Ends sessions in the database alone, for a process without the servers' cache (the CLI): the
+ * database says revoked at once; a server that cached a session as live refuses it within a minute.
+ */
+export function databaseSessionEnder(db: Database) {
+  const sessions = createSessionsRepository(db);
+  return {
+    endAllForUser: (userId: string, tx: Executor, exceptId?: string) => sessions.revokeAllForUser(userId, exceptId, tx),
+    announce: async () => {},
+  };
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

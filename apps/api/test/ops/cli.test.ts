@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { version } from '../../src/version.js';
+import { PASSWORD, login, refresh } from '../helper.js';
+import { childEnv, exitWithin, killLeftovers, removeDir, ROOT, run, tempDataDir } from './processes.js';
+
+const CLI = 'apps/api/src/cli.ts';
+const NEW_PASSWORD = 'a brand new passphrase 42';
+
+/** Runs the CLI to its end; its exit code and output. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const child = run([CLI, ...args], env);
+  const exit = await exitWithin(child, 90_000);
+  return { code: exit.code, stdout: child.stdout(), stderr: child.stderr() };
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `typed` once `prompt` shows: what
+ * a person at a terminal would see, echo included.
+ */
+function onTerminal(args: string[], env: Record<string, string>, prompt: string, typed: string) {
+  const command = ['node', '--import', 'tsx', CLI, ...args].join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: childEnv(env) });
+  let screen = '';
+  let typedIt = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    screen += chunk;
+    if (!typedIt && screen.includes(prompt)) {
+      typedIt = true;
+      child.stdin.write(`${typed}\r`);
+    }
+  });
+  return new Promise<{ code: number | null; screen: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, screen })),
+  );
+}
+
+const COMMANDS = ['migrate', 'create-admin', 'reset-password'];
+
+describe('cli: behaves like a command-line tool', () => {
+  afterAll(killLeftovers);
+
+  it('--help and -h exit 0 and list every command; no command at all prints the same to a usage error (64)', async () => {
+    for (const flag of ['--help', '-h']) {
+      const res = await cli([flag]);
+      expect(res.code, flag).toBe(0);
+      for (const command of COMMANDS)
+        expect(res.stdout, `${flag} lists ${command}`).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+    const bare = await cli([]);
+    expect(bare.code).toBe(64);
+    expect(bare.stdout).toContain('Commands:');
+  }, 120_000);
+
+  it('--version and -V print the version and exit 0', async () => {
+    for (const flag of ['--version', '-V']) {
+      const res = await cli([flag]);
+      expect(res.code, flag).toBe(0);
+      expect(res.stdout.trim()).toBe(version);
+    }
+  }, 120_000);
+
+  it('an unknown command exits 64 with the nearest command as a hint; an unknown or missing option exits 64 naming it', async () => {
+    const typo = await cli(['reset-pasword']);
+    expect(typo.code).toBe(64);
+    expect(typo.stderr).toContain('Unknown command "reset-pasword". Did you mean "reset-password"?');
+    expect(typo.stderr).toContain('--help');
+
+    const unknownOption = await cli(['create-admin', '--email', 'a@example.com', '--nmae', 'A']);
+    expect(unknownOption.code).toBe(64);
+    expect(unknownOption.stderr).toContain("'--nmae'");
+
+    const missing = await cli(['reset-password']);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toContain('reset-password needs --email');
+  }, 120_000);
+});
+
+describe('cli reset-password (embedded database on disk)', () => {
+  const dataDir = tempDataDir();
+  const email = `reset-${process.pid}@example.com`;
+  const env = { DATA_DIR: dataDir };
+  const open = async () => {
+    const app = await buildApp({
+      config: loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_AUTH_PER_MIN: '1000' }),
+    });
+    await app.ready();
+    return app;
+  };
+  let app: FastifyInstance | undefined;
+
+  afterAll(async () => {
+    await app?.close();
+    await killLeftovers();
+    removeDir(dataDir);
+  });
+
+  it('asks for the new password without echoing it, sets it, and ends every session of that account', async () => {
+    const made = await cli(['create-admin', '--email', email, '--password', PASSWORD], env);
+    expect(made.code, made.stderr).toBe(0);
+    app = await open();
+    const before = await login(app, email);
+    await app.close();
+    app = undefined;
+
+    const typed = await onTerminal(['reset-password', '--email', email], env, 'New password for', NEW_PASSWORD);
+    expect(typed.code, typed.screen).toBe(0);
+    expect(typed.screen).toContain('Password of');
+    expect(typed.screen, 'the password never shows on the terminal').not.toContain(NEW_PASSWORD);
+
+    app = await open();
+    expect((await refresh(app, before.refreshCookie)).statusCode, 'the earlier session has ended').toBe(401);
+    const old = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
+    expect(old.statusCode, 'the old password no longer works').toBe(401);
+    expect((await login(app, email, NEW_PASSWORD)).email).toBe(email);
+  }, 240_000);
+
+  it('refuses a weak password (65, naming password), an unknown account (67) and a prompt with nothing on stdin (65)', async () => {
+    await app?.close();
+    app = undefined;
+    const weak = await cli(['reset-password', '--email', email, '--password', 'password123'], env);
+    expect(weak.code).toBe(65);
+    expect(weak.stderr).toMatch(/password.*too common/);
+
+    const nobody = await cli(
+      ['reset-password', '--email', `nobody-${process.pid}@example.com`, '--password', NEW_PASSWORD],
+      env,
+    );
+    expect(nobody.code).toBe(67);
+    expect(nobody.stderr).toContain('No account has the email');
+
+    // run() gives the child no stdin: the prompt ends at once instead of waiting for ever.
+    const silent = await cli(['reset-password', '--email', email], env);
+    expect(silent.code).toBe(65);
+    expect(silent.stderr).toContain('password: none was given');
+  }, 240_000);
+});
