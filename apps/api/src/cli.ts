@@ -5,7 +5,7 @@ import { createUserBody, email as emailSchema } from '@crewdesk/contracts';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './infra/db/client.js';
 import { recordEvents } from './infra/events/events.js';
-import { databaseSessionEnder } from './modules/auth/index.js';
+import { databaseSessionEnder, rotateSigningKey } from './modules/auth/index.js';
 import { UsersService } from './modules/users/index.js';
 import { AppError } from './shared/errors.js';
 import { version } from './version.js';
@@ -23,7 +23,9 @@ interface Command {
   options: Options;
   /** The options it cannot do without. */
   required?: string[];
-  run(values: Values, context: { database: DatabaseHandle; config: Config }): Promise<number>;
+  /** It works on files alone: the database is not opened (nor migrated). */
+  offline?: (values: Values, config: Config) => Promise<number>;
+  run?(values: Values, context: { database: DatabaseHandle; config: Config }): Promise<number>;
 }
 
 class Refused extends Error {}
@@ -103,6 +105,28 @@ const commands: Record<string, Command> = {
       return EXIT.ok;
     },
   },
+  'rotate-signing-key': {
+    synopsis: '',
+    summary:
+      'embedded mode: a new signing key in DATA_DIR from the next start; tokens of the old one keep working until they expire',
+    options: {},
+    async offline(_values, config) {
+      if (config.jwt.privateKeyPem) {
+        throw new Refused(
+          'JWT_PRIVATE_KEY is set, so the key is yours to rotate: list the new key in JWT_ACCEPTED_KEYS everywhere, ' +
+            'then make it JWT_PRIVATE_KEY with the old one in JWT_ACCEPTED_KEYS (docs/operations.md, "Rotating the signing key").',
+        );
+      }
+      const retired = rotateSigningKey(config.dataDir);
+      if (!retired) throw new Refused(`${config.dataDir} holds no signing key yet: the first start makes one.`);
+      console.log(
+        `A new signing key is in ${config.dataDir}; the old one is kept in ${retired}.\n` +
+          'Restart Crewdesk to sign with it. Nobody is signed out: access tokens of the old key verify until they expire, ' +
+          'and sessions carry on.',
+      );
+      return EXIT.ok;
+    },
+  },
 };
 
 const usage = `Usage: npm run cli -- <command> [options]
@@ -179,10 +203,21 @@ async function main(argv: string[]): Promise<number> {
   if (missing.length) return usageError(`${first} needs ${missing.map((name) => `--${name}`).join(' and ')}.`);
 
   const config = loadConfig();
+  if (command.offline) {
+    try {
+      return await command.offline(values, config);
+    } catch (err) {
+      if (err instanceof Refused) {
+        console.error(err.message);
+        return EXIT.refused;
+      }
+      throw err;
+    }
+  }
   const database = await openDatabase({ ...config.database, dataDir: config.dataDir }, pino({ level: 'warn' }));
   try {
     await database.migrate();
-    return await command.run(values, { database, config });
+    return await command.run!(values, { database, config });
   } catch (err) {
     if (err instanceof Refused) {
       console.error(err.message);

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     expect(c.database).toEqual({ url: null, readUrl: null, poolSize: 20 });
     expect(c.jwt).toEqual({
       privateKeyPem: null,
+      acceptedKeysPem: null,
       issuer: 'crewdesk',
       audience: 'crewdesk-api',
       accessTtlSeconds: 15 * 60,
@@ -173,6 +174,7 @@ describe('loadConfig', () => {
     ['DATABASE_READ_URL', 'memory://'],
     ['DATABASE_POOL_SIZE', '0'],
     ['JWT_PRIVATE_KEY', 'not a pem'],
+    ['JWT_ACCEPTED_KEYS', 'not a pem'],
     ['CORS_ORIGINS', 'not a url'],
     ['ALLOW_REGISTRATION', 'yes'],
     ['TRUST_PROXY', 'on'],

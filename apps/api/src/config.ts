@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -14,6 +15,21 @@ const duration = (fallback: string) =>
       'expected a duration such as 15m or 7d',
     )
     .transform((v) => Math.round(ms(v as StringValue) / 1000));
+const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
+/** One or more Ed25519 keys in PEM, public or private, one after another. */
+const ed25519Keys = z.string().superRefine((bundle, ctx) => {
+  const blocks = [...bundle.matchAll(PEM_BLOCK)].map((m) => m[0]);
+  if (blocks.length === 0) ctx.addIssue({ code: 'custom', message: 'expected one or more Ed25519 keys in PEM' });
+  blocks.forEach((pem, i) => {
+    let type: string | undefined;
+    try {
+      type = createPublicKey(pem).asymmetricKeyType;
+    } catch {
+      type = 'unreadable';
+    }
+    if (type !== 'ed25519') ctx.addIssue({ code: 'custom', message: `key ${i + 1} is not an Ed25519 key (${type})` });
+  });
+});
 const csv = z.string().transform((v) =>
   v
     .split(',')
@@ -102,6 +118,7 @@ const schema = z
       .string()
       .includes('PRIVATE KEY', { message: 'expected an Ed25519 private key in PEM' })
       .optional(),
+    JWT_ACCEPTED_KEYS: ed25519Keys.optional(),
     JWT_ISSUER: z.string().min(1).default('crewdesk'),
     JWT_AUDIENCE: z.string().min(1).default('crewdesk-api'),
     ACCESS_TOKEN_TTL: duration('15m'),
@@ -188,6 +205,7 @@ export class ConfigError extends Error {
  */
 export const FILE_VARIABLES = [
   'JWT_PRIVATE_KEY',
+  'JWT_ACCEPTED_KEYS',
   'DATABASE_URL',
   'DATABASE_READ_URL',
   'REDIS_URL',
@@ -254,6 +272,7 @@ export function loadConfig(
     },
     jwt: {
       privateKeyPem: e.JWT_PRIVATE_KEY ?? null,
+      acceptedKeysPem: e.JWT_ACCEPTED_KEYS ?? null,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtlSeconds: e.ACCESS_TOKEN_TTL,

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeProtectedHeader } from 'jose';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -38,7 +41,12 @@ function onTerminal(args: string[], env: Record<string, string>, prompt: string,
   );
 }
 
-const COMMANDS = ['migrate', 'create-admin', 'reset-password'];
+const COMMANDS = ['migrate', 'create-admin', 'reset-password', 'rotate-signing-key'];
+
+async function jwksKids(app: FastifyInstance): Promise<string[]> {
+  const res = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+  return (res.json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+}
 
 describe('cli: behaves like a command-line tool', () => {
   afterAll(killLeftovers);
@@ -79,7 +87,7 @@ describe('cli: behaves like a command-line tool', () => {
   }, 120_000);
 });
 
-describe('cli reset-password (embedded database on disk)', () => {
+describe('cli reset-password and rotate-signing-key (embedded database on disk)', () => {
   const dataDir = tempDataDir();
   const email = `reset-${process.pid}@example.com`;
   const env = { DATA_DIR: dataDir };
@@ -137,4 +145,37 @@ describe('cli reset-password (embedded database on disk)', () => {
     expect(silent.code).toBe(65);
     expect(silent.stderr).toContain('password: none was given');
   }, 240_000);
+
+  it('rotate-signing-key: the next start signs with a new key; the old one’s tokens and sessions keep working', async () => {
+    app = await open();
+    const before = await login(app, email, NEW_PASSWORD);
+    const kidsBefore = await jwksKids(app);
+    expect(kidsBefore).toHaveLength(1);
+    await app.close();
+    app = undefined;
+
+    const rotated = await cli(['rotate-signing-key'], env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const retired = readdirSync(join(dataDir, 'jwt-retired'));
+    expect(retired).toHaveLength(1);
+    expect(statSync(join(dataDir, 'jwt-retired', retired[0]!)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'jwt-ed25519.pem')).mode & 0o777).toBe(0o600);
+
+    app = await open();
+    const kidsAfter = await jwksKids(app);
+    expect(kidsAfter).toHaveLength(2);
+    expect(kidsAfter[1], 'the old key is still published').toBe(kidsBefore[0]);
+    const me = await app.inject({ method: 'GET', url: '/api/v1/me', headers: before.auth });
+    expect(me.statusCode, 'an access token of the old key still verifies').toBe(200);
+    const refreshed = await refresh(app, before.refreshCookie);
+    expect(refreshed.statusCode, 'the session carries on').toBe(200);
+    expect(decodeProtectedHeader(refreshed.json().accessToken as string).kid).toBe(kidsAfter[0]);
+  }, 240_000);
+
+  it('rotate-signing-key refuses when JWT_PRIVATE_KEY is set (the key is the operator’s), saying what to do', async () => {
+    const pem = readFileSync(join(dataDir, 'jwt-ed25519.pem'), 'utf8');
+    const refused = await cli(['rotate-signing-key'], { ...env, JWT_PRIVATE_KEY: pem });
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toContain('JWT_ACCEPTED_KEYS');
+  }, 120_000);
 });

@@ -5,7 +5,7 @@ import type { Role } from '@crewdesk/contracts';
 import type { Actor } from '../../shared/access.js';
 import { AppError } from '../../shared/errors.js';
 import { InvalidTokenLimiter } from './invalid-token-limiter.js';
-import { loadPrivateKeyPem, signingKeys } from './keys.js';
+import { acceptedKey, loadPrivateKeyPem, pemBlocks, retiredKeys, signingKeys } from './keys.js';
 import { SessionGuard } from './session-guard.js';
 import { createSessionsRepository } from './sessions.repository.js';
 import { AccessTokens, InvalidAccessToken } from './tokens.js';
@@ -43,9 +43,16 @@ export function bearerToken(request: FastifyRequest): string | null {
 export default fp(
   async (app) => {
     const { config } = app;
-    const pem = loadPrivateKeyPem(config.jwt.privateKeyPem, config.dataDir, config.database.url !== 'memory://');
+    const persist = config.database.url !== 'memory://';
+    const pem = loadPrivateKeyPem(config.jwt.privateKeyPem, config.dataDir, persist);
     const keys = await signingKeys(pem);
-    const tokens = new AccessTokens(keys, config.jwt);
+    // A rotation's other side: JWT_ACCEPTED_KEYS in production, the keys `rotate-signing-key`
+    // retired in embedded mode (only when DATA_DIR holds the signing key).
+    const accepted = [
+      ...(await Promise.all(pemBlocks(config.jwt.acceptedKeysPem ?? '').map((block) => acceptedKey(block)))),
+      ...(persist && !config.jwt.privateKeyPem ? await retiredKeys(config.dataDir, config.jwt) : []),
+    ].filter((key) => key.kid !== keys.kid);
+    const tokens = new AccessTokens(keys, config.jwt, accepted);
     const guard = new SessionGuard(
       app.cache,
       createSessionsRepository(app.database.db),

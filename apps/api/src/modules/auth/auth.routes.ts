@@ -84,7 +84,7 @@ export const authRoutes: FastifyPluginAsync<{ service: AuthService }> = async (a
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return { keys: [app.tokens.keys.jwk as Record<string, unknown>] };
+      return app.tokens.jwks() as { keys: Record<string, unknown>[] };
     },
   );
 

@@ -12,16 +12,20 @@ export const DEVICE_COOKIE_MAX_AGE_SECONDS = 180 * 24 * 3600;
  */
 export class DeviceCookies {
   private readonly signer: Signer;
+  private readonly keys: Buffer[];
 
+  /** `key` signs; the `accepted` keys (a signing-key rotation's other side) still verify. */
   constructor(
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly now: () => number = Date.now,
+    accepted: Buffer[] = [],
   ) {
-    this.signer = new Signer(key);
+    this.keys = [key, ...accepted];
+    this.signer = new Signer(this.keys);
   }
 
-  private accountTag(email: string): string {
-    return createHmac('sha256', this.key).update(`account:${email}`).digest('base64url').slice(0, 22);
+  private accountTag(email: string, key = this.keys[0]!): string {
+    return createHmac('sha256', key).update(`account:${email}`).digest('base64url').slice(0, 22);
   }
 
   issue(email: string): { value: string; maxAgeSeconds: number } {
@@ -36,9 +40,12 @@ export class DeviceCookies {
     const unsigned = this.signer.unsign(value);
     if (!unsigned.valid || !unsigned.value) return null;
     const [tag = '', id = '', issuedAt = '', ...rest] = unsigned.value.split('.');
-    const expected = Buffer.from(this.accountTag(email));
-    if (rest.length > 0 || !id || Buffer.byteLength(tag) !== expected.length) return null;
-    if (!timingSafeEqual(Buffer.from(tag), expected)) return null;
+    if (rest.length > 0 || !id) return null;
+    const ours = this.keys.some((key) => {
+      const expected = Buffer.from(this.accountTag(email, key));
+      return Buffer.byteLength(tag) === expected.length && timingSafeEqual(Buffer.from(tag), expected);
+    });
+    if (!ours) return null;
     const age = this.now() / 1000 - Number(issuedAt);
     return Number.isFinite(age) && age >= 0 && age <= DEVICE_COOKIE_MAX_AGE_SECONDS ? id : null;
   }

@@ -11,6 +11,7 @@ import type { Database, Executor } from '../../infra/db/client.js';
 import { AppError } from '../../shared/errors.js';
 
 export { default as authCore, actorOf, bearerToken } from './auth-core.plugin.js';
+export { rotateSigningKey } from './keys.js';
 
 /**
  * Ends sessions in the database alone, for a process without the servers' cache (the CLI): the
@@ -40,18 +41,32 @@ export default fp<{ routes: boolean }>(
     const setupTokens = new SetupTokens();
     app.decorate('setupTokens', setupTokens);
     app.decorate('setupToken', null);
+    // Secrets derived from the accepted keys given as private keys, while they are accepted.
+    const acceptedSecrets = (purpose: 'refresh-token-chain' | 'device-cookie') =>
+      app.tokens.accepted.flatMap((key) =>
+        key.privateKey && (key.derivesUntil === null || key.derivesUntil > Date.now())
+          ? [deriveSecret(key.privateKey, purpose)]
+          : [],
+      );
 
     const service = new AuthService({
       users: app.usersService,
       sessions: createSessionsRepository(app.database.db),
       guard: app.sessionGuard,
       tokens: app.tokens,
-      refreshTokens: new RefreshTokens(deriveSecret(app.tokens.keys, 'refresh-token-chain')),
+      refreshTokens: new RefreshTokens(
+        deriveSecret(app.tokens.keys.privateKey, 'refresh-token-chain'),
+        acceptedSecrets('refresh-token-chain'),
+      ),
       limiter: new LoginLimiter(
         { maxFailures: config.loginMaxFailures, accountMaxFailures: config.loginAccountMaxFailures },
         app.redis,
       ),
-      devices: new DeviceCookies(deriveSecret(app.tokens.keys, 'device-cookie')),
+      devices: new DeviceCookies(
+        deriveSecret(app.tokens.keys.privateKey, 'device-cookie'),
+        Date.now,
+        acceptedSecrets('device-cookie'),
+      ),
       setupTokens,
       refreshTtlSeconds: config.jwt.refreshTtlSeconds,
       publicSignup: async () => (await app.workspace.current()).publicSignup,

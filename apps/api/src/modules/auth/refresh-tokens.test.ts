@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MAX_CHAIN_STEPS, RefreshTokens } from './refresh-tokens.js';
+import { MAX_CHAIN_STEPS, MAX_SWITCHED_CHAIN_STEPS, RefreshTokens } from './refresh-tokens.js';
 
 const SID = '0190a000-0000-7000-8000-000000000001';
 
@@ -40,5 +40,38 @@ describe('RefreshTokens', () => {
     let current = first;
     for (let i = 0; i <= MAX_CHAIN_STEPS; i++) current = tokens.next(current.token);
     expect(tokens.rotationsBehind(first.token, current.hash, MAX_CHAIN_STEPS + 1)).toBeNull();
+  });
+
+  describe('across a rotation of the signing key', () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const before = new RefreshTokens(oldKey, [newKey]);
+    const after = new RefreshTokens(newKey, [oldKey]);
+
+    /** `old` rotations under the old key, then `fresh` under the new one. */
+    function switched(old: number, fresh: number) {
+      const issued = [before.first(SID)];
+      for (let i = 0; i < old; i++) issued.push(before.next(issued.at(-1)!.token));
+      for (let i = 0; i < fresh; i++) issued.push(after.next(issued.at(-1)!.token));
+      return issued;
+    }
+
+    it('follows a chain of either key, and one that switched keys once, from either side', () => {
+      const issued = switched(3, 3);
+      const current = issued.at(-1)!.hash;
+      for (const side of [before, after]) {
+        issued.forEach(({ token }, i) => expect(side.rotationsBehind(token, current, 6)).toBe(6 - i));
+      }
+      const withoutOld = new RefreshTokens(newKey);
+      expect(withoutOld.rotationsBehind(issued[0]!.token, current, 6), 'the old key is needed').toBeNull();
+    });
+
+    it(`follows a switched chain at most MAX_SWITCHED_CHAIN_STEPS (${MAX_SWITCHED_CHAIN_STEPS}) back`, () => {
+      const within = switched(2, MAX_SWITCHED_CHAIN_STEPS - 2);
+      expect(after.rotationsBehind(within[0]!.token, within.at(-1)!.hash, within.length)).toBe(
+        MAX_SWITCHED_CHAIN_STEPS,
+      );
+      const beyond = switched(2, MAX_SWITCHED_CHAIN_STEPS - 1);
+      expect(after.rotationsBehind(beyond[0]!.token, beyond.at(-1)!.hash, beyond.length)).toBeNull();
+    });
   });
 });

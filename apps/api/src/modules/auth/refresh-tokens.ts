@@ -17,8 +17,22 @@ export const MAX_CHAIN_STEPS = 5_000;
  * recognises any of them from the current hash and the rotation count alone, while a guessed
  * secret leads nowhere. Without the key, holding one token gives no way to compute the next.
  */
+/**
+ * How far back a chain that switched keys (a rotation of the signing key happened while the session
+ * lived) is followed: a replayed token from before the switch is recognised within this many
+ * rotations of it; beyond, it is refused without being recognised as the session's.
+ */
+export const MAX_SWITCHED_CHAIN_STEPS = 16;
+
 export class RefreshTokens {
-  constructor(private readonly key: Buffer) {}
+  /**
+   * `key` derives each next token; `accepted` are the keys of a signing-key rotation's other side,
+   * whose chains are still followed, so a rotation neither signs anyone out nor hides a replay.
+   */
+  constructor(
+    private readonly key: Buffer,
+    private readonly accepted: Buffer[] = [],
+  ) {}
 
   first(sessionId: string): { token: string; hash: string } {
     const token = `${sessionId}.${randomBytes(32).toString('base64url')}`;
@@ -26,7 +40,11 @@ export class RefreshTokens {
   }
 
   next(token: string): { token: string; hash: string } {
-    const next = `${this.sessionIdOf(token)}.${createHmac('sha256', this.key).update(token).digest('base64url')}`;
+    return this.step(token, this.key);
+  }
+
+  private step(token: string, key: Buffer): { token: string; hash: string } {
+    const next = `${this.sessionIdOf(token)}.${createHmac('sha256', key).update(token).digest('base64url')}`;
     return { token: next, hash: hashToken(next) };
   }
 
@@ -36,13 +54,38 @@ export class RefreshTokens {
 
   /**
    * How many rotations ago `token` was the session's current one: 0 when it still is, null when
-   * the session never issued it (looking back at most `rotations` steps).
+   * the session never issued it (looking back at most `rotations` steps). A chain is followed under
+   * each key, and across one switch from an accepted key to the current one (the rotation of the
+   * signing key in between two refreshes of the session).
    */
   rotationsBehind(token: string, currentHash: string, rotations: number): number | null {
-    let candidate = { token, hash: hashToken(token) };
-    for (let behind = 0; behind <= Math.min(rotations, MAX_CHAIN_STEPS); behind++) {
-      if (candidate.hash === currentHash) return behind;
-      candidate = this.next(candidate.token);
+    const limit = Math.min(rotations, MAX_CHAIN_STEPS);
+    const start = { token, hash: hashToken(token) };
+    if (start.hash === currentHash) return 0;
+    for (const key of [this.key, ...this.accepted]) {
+      let candidate = start;
+      for (let behind = 1; behind <= limit; behind++) {
+        candidate = this.step(candidate.token, key);
+        if (candidate.hash === currentHash) return behind;
+      }
+    }
+    // Before the switch under an accepted key, after it under the current key (or the other way
+    // round, for a replica that has not switched yet).
+    const switched = Math.min(limit, MAX_SWITCHED_CHAIN_STEPS);
+    const keys = [this.key, ...this.accepted];
+    for (const before of keys) {
+      for (const after of keys) {
+        if (before === after) continue;
+        let old = start;
+        for (let stepsBefore = 1; stepsBefore < switched; stepsBefore++) {
+          old = this.step(old.token, before);
+          let candidate = old;
+          for (let behind = stepsBefore + 1; behind <= switched; behind++) {
+            candidate = this.step(candidate.token, after);
+            if (candidate.hash === currentHash) return behind;
+          }
+        }
+      }
     }
     return null;
   }

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors, type JWK, type JWTHeaderParameters } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { role as roleSchema, type Role } from '@crewdesk/contracts';
 import type { Actor } from '../../shared/access.js';
 import { AppError } from '../../shared/errors.js';
-import type { SigningKeys } from './keys.js';
+import type { AcceptedKey, SigningKeys } from './keys.js';
 
 export interface TokenSettings {
   issuer: string;
@@ -22,7 +23,11 @@ export class InvalidAccessToken extends AppError {
 }
 const TOKEN_TYPE = 'at+jwt';
 
-/** Access tokens: Ed25519 JWTs, verified with the public key only, algorithm pinned. */
+/**
+ * Access tokens: Ed25519 JWTs, verified with public keys only, algorithm pinned. They are signed
+ * with `keys`; those of the accepted keys (a rotation's previous or next key) verify too, picked
+ * by the token's `kid`, and the JWKS publishes them all.
+ */
 export class AccessTokens {
   // Verifying a signature costs ~50 µs; a verified token is reused until it expires.
   private readonly verified = new LRUCache<string, Actor & { exp: number }>({ max: 20_000 });
@@ -30,7 +35,22 @@ export class AccessTokens {
   constructor(
     readonly keys: SigningKeys,
     private readonly settings: TokenSettings,
+    readonly accepted: AcceptedKey[] = [],
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** The public key that verifies a token signed under `kid` now, if any. */
+  private verifier(kid: string | undefined): KeyObject | null {
+    if (kid === this.keys.kid) return this.keys.publicKey;
+    const key = this.accepted.find((k) => k.kid === kid);
+    return key && (key.verifiesUntil === null || key.verifiesUntil > this.now()) ? key.publicKey : null;
+  }
+
+  /** The JSON Web Key Set: the signing key first, then every accepted key whose tokens still verify. */
+  jwks(): { keys: JWK[] } {
+    const accepted = this.accepted.filter((k) => k.verifiesUntil === null || k.verifiesUntil > this.now());
+    return { keys: [this.keys.jwk, ...accepted.map((k) => k.jwk)] };
+  }
 
   get ttlSeconds() {
     return this.settings.accessTtlSeconds;
@@ -60,14 +80,18 @@ export class AccessTokens {
     const known = this.known(token);
     if (known) return known;
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, this.keys.publicKey, {
+      const key = (header: JWTHeaderParameters) => {
+        const found = this.verifier(header.kid);
+        if (!found) throw new Error('unknown key id');
+        return found;
+      };
+      const { payload } = await jwtVerify(token, key, {
         algorithms: [ALGORITHM],
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         typ: TOKEN_TYPE,
         requiredClaims: ['sub', 'sid', 'role', 'exp', 'iat'],
       });
-      if (protectedHeader.kid !== this.keys.kid) throw new Error('unknown key id');
       const role = roleSchema.safeParse(payload.role);
       if (!role.success || typeof payload.sid !== 'string' || typeof payload.sub !== 'string') {
         throw new Error('malformed claims');
