@@ -105,24 +105,27 @@ describe('an import writes its leads by COPY', () => {
     const existingPhones = repo.existingPhones;
     let firstPhone = '';
     let calls = 0;
-    let secondWrite: Promise<unknown> | null = null;
+    let secondSettled!: () => void;
+    const secondWrite = new Promise<void>((resolve) => (secondSettled = resolve));
     vi.spyOn(repo, 'insertLeads').mockImplementation(async (importId, rows, by, tx) => {
       calls++;
       if (calls === 1) firstPhone = rows[0]!.phone;
       // As if another import had written this phone between the check and the write: the last row.
       const batch = calls === 2 ? [...rows.slice(0, -1), { ...rows.at(-1)!, phone: firstPhone }] : rows;
       const written = insertLeads(importId, batch, by, tx);
-      if (calls === 2) secondWrite = written.catch(() => null);
+      if (calls === 2) void written.catch(() => null).finally(secondSettled);
       return written;
     });
-    // Checking waits for the refused write, so the refusal always comes before the answer (on
-    // PostgreSQL lookups use another connection and could otherwise finish first).
+    // The last rows are checked only once the second batch (queued by then) has been refused, so the
+    // refusal always comes before the answer: on PostgreSQL lookups use another connection, and
+    // checking could otherwise finish before any batch is written.
+    let seen = 0;
     vi.spyOn(repo, 'existingPhones').mockImplementation(async (list, tx) => {
-      const found = await existingPhones(list, tx);
-      if (secondWrite) await secondWrite;
-      return found;
+      seen += list.length;
+      if (seen > 15_000) await secondWrite;
+      return existingPhones(list, tx);
     });
-    const res = await upload(ctx.app, admin, rowsFile(12_000, 30_000));
+    const res = await upload(ctx.app, admin, rowsFile(20_000, 30_000));
     await ctx.app.leadImports.settle();
     const problem = expectProblem(res, 409);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
