@@ -37,7 +37,12 @@ const timelineOf = async (app: FastifyInstance, user: SignedIn, id: string) => {
 };
 
 const addNote = async (app: FastifyInstance, user: SignedIn, id: string, body: string) => {
-  const res = await app.inject({ method: 'POST', url: `/api/v1/leads/${id}/notes`, headers: user.auth, payload: { body } });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/v1/leads/${id}/notes`,
+    headers: user.auth,
+    payload: { body },
+  });
   expect(res.statusCode, res.body).toBe(201);
   return res.json() as LeadNote;
 };
@@ -84,7 +89,12 @@ describe('an import writes its leads by COPY', () => {
         sql`insert into lead_imports (id, uploaded_by, filename, file_sha256, status) values (${importId}, ${admin.id}, 'x.csv', ${importId}, 'processing')`,
       );
       const repo = repositoryOf(ctx.app);
-      await repo.insertLeads(importId, fresh.slice(0, 3).map((p) => lead(uuidv7(), p)), admin.id, tx);
+      await repo.insertLeads(
+        importId,
+        fresh.slice(0, 3).map((p) => lead(uuidv7(), p)),
+        admin.id,
+        tx,
+      );
       // The third row of this batch has a phone some lead already has.
       const second = [lead(uuidv7(), fresh[3]!), lead(uuidv7(), fresh[4]!), lead(uuidv7(), taken!)];
       await repo.insertLeads(importId, second, admin.id, tx);
@@ -144,7 +154,11 @@ describe('an imported lead’s file note', () => {
     const admin = await createUser(ctx.app, 'admin');
     const agent = await createAgent(ctx.app, admin, { name: 'Ann' });
     const list = phones(notes.length, from);
-    await importNow(ctx.app, admin, csvOf([['FirstName', 'Phone', 'Notes'], ...list.map((p, i) => [`L${i}`, p, notes[i]!])]));
+    await importNow(
+      ctx.app,
+      admin,
+      csvOf([['FirstName', 'Phone', 'Notes'], ...list.map((p, i) => [`L${i}`, p, notes[i]!])]),
+    );
     const leads = await listAllLeads(ctx.app, admin);
     const byPhone = new Map(leads.map((l) => [l.phone, l]));
     return { admin, agent, leads: list.map((p) => byPhone.get(p)!) };

@@ -14,13 +14,18 @@ interface PgliteQueryable {
 // COPY's text format: a tab between columns, a newline after each row, \N for NULL, and these four
 // characters escaped inside a value.
 const SPECIAL = /[\\\t\n\r]/g;
+const HAS_SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const escapeValue = (v: CopyValue) => (v === null ? '\\N' : v.replace(SPECIAL, (c) => ESCAPES[c]!));
+const escapeValue = (v: CopyValue) =>
+  v === null ? '\\N' : HAS_SPECIAL.test(v) ? v.replace(SPECIAL, (c) => ESCAPES[c]!) : v;
 
 /** Rows in COPY's text format. */
 export function copyText(rows: readonly CopyValue[][]): string {
   let out = '';
-  for (const row of rows) out += `${row.map(escapeValue).join('\t')}\n`;
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) out += (i === 0 ? '' : '\t') + escapeValue(row[i]!);
+    out += '\n';
+  }
   return out;
 }
 

@@ -203,7 +203,9 @@ export function createLeadsRepository(db: Database, read: Database) {
         .from(leads)
         .where(eq(leads.id, leadId));
       if (!lead || lead.notes === '') return [];
-      return [{ id: lead.id, leadId: lead.id, authorId: null, authorName: null, body: lead.notes, createdAt: lead.createdAt }];
+      return [
+        { id: lead.id, leadId: lead.id, authorId: null, authorName: null, body: lead.notes, createdAt: lead.createdAt },
+      ];
     },
 
     /**
