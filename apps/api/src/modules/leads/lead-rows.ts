@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ColumnMapping, ColumnTarget, ImportColumn, ProblemRows } from '@crewdesk/contracts';
 import { AppError } from '../../shared/errors.js';
 import { normalisePhone } from '../../shared/phone.js';
@@ -308,9 +307,6 @@ export async function* checkRows(
       sources.push(hold(fileRow.cells));
       if (chunk.length < chunkRows) continue;
       send(false);
-      // Rows that are already read arrive as promise jobs, which never let the event loop turn: a
-      // turn per chunk lets other requests (and this import's own database replies) in.
-      await nextTurn();
       if (inFlight.length >= ahead) yield await next();
     }
     if (!tally.plan)
