@@ -1,7 +1,8 @@
 import { and, asc, count, desc, eq, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { openLeadStatuses, type AssignReason, type LeadSort, type LeadStatus } from '@crewdesk/contracts';
 import { uuidv7 } from 'uuidv7';
-import type { Database, Executor } from '../../infra/db/client.js';
+import type { Database, Executor, Transaction } from '../../infra/db/client.js';
+import { copyRows } from '../../infra/db/copy.js';
 import { leadNotes, leads, users } from '../../infra/db/schema/index.js';
 import type { CursorValue } from '../../shared/pagination.js';
 import { foldText } from '../../shared/search.js';
@@ -177,8 +178,13 @@ export function createLeadsRepository(db: Database, read: Database) {
         .for('update');
     },
 
+    /**
+     * The lead's timeline, newest first. An imported lead's file note is kept only in `leads.notes`
+     * until someone adds a note (an import writes no second row per lead): while the timeline has no
+     * rows, that note is its one entry, with no author, dated and identified as the lead itself.
+     */
     async notesOf(leadId: string): Promise<LeadNoteRow[]> {
-      return db
+      const rows = await db
         .select({
           id: leadNotes.id,
           leadId: leadNotes.leadId,
@@ -191,10 +197,30 @@ export function createLeadsRepository(db: Database, read: Database) {
         .leftJoin(users, eq(users.id, leadNotes.authorId))
         .where(eq(leadNotes.leadId, leadId))
         .orderBy(desc(leadNotes.createdAt), desc(leadNotes.id));
+      if (rows.length > 0) return rows;
+      const [lead] = await db
+        .select({ id: leads.id, notes: leads.notes, createdAt: leads.createdAt })
+        .from(leads)
+        .where(eq(leads.id, leadId));
+      if (!lead || lead.notes === '') return [];
+      return [
+        { id: lead.id, leadId: lead.id, authorId: null, authorName: null, body: lead.notes, createdAt: lead.createdAt },
+      ];
     },
 
-    /** Appends a note to the timeline and makes it the lead's latest (what lists and exports show). */
+    /**
+     * Appends a note to the timeline and makes it the lead's latest (what lists and exports show).
+     * A file note still held only in `leads.notes` first becomes the timeline's first row, as it was
+     * shown (same id and time), so the new note does not replace it; two notes added at once write it
+     * once (its id is the lead's: the second insert does nothing).
+     */
     async addNote(leadId: string, authorId: string, body: string, tx: Executor): Promise<string> {
+      await tx.execute(sql`
+        insert into lead_notes (id, lead_id, author_id, body, created_at)
+        select l.id, l.id, null, l.notes, l.created_at from leads l
+        where l.id = ${leadId}::uuid and l.notes <> ''
+          and not exists (select 1 from lead_notes n where n.lead_id = l.id)
+        on conflict (id) do nothing`);
       const id = uuidv7();
       await tx.insert(leadNotes).values({ id, leadId, authorId, body });
       await tx
@@ -221,46 +247,43 @@ export function createLeadsRepository(db: Database, read: Database) {
         .where(eq(leads.id, id));
     },
 
-    /** Phones among `phones` that some lead already has (one array parameter per batch, not thousands). */
+    /**
+     * Phones among `phones` that some lead already has: one statement per batch, the phones sent as
+     * one comma-joined text (E.164 has no comma) and split by the server, so neither side escapes
+     * thousands of array elements one by one, and the unique index on phone answers each.
+     */
     async existingPhones(phones: string[], tx: Executor = db): Promise<Set<string>> {
       const found = new Set<string>();
       for (let i = 0; i < phones.length; i += LOOKUP_BATCH) {
         const rows = await tx
           .select({ phone: leads.phone })
           .from(leads)
-          .where(sql`${leads.phone} = any(${sql.param(phones.slice(i, i + LOOKUP_BATCH))}::text[])`);
+          .where(sql`${leads.phone} = any(string_to_array(${phones.slice(i, i + LOOKUP_BATCH).join(',')}::text, ','))`);
         for (const r of rows) found.add(r.phone);
       }
       return found;
     },
 
     /**
-     * Writes imported leads and their import assignments in one statement per batch: six array
-     * parameters unnested once, the leads inserted by a data-modifying CTE.
+     * Writes imported leads and their import assignments: one COPY per table per batch, inside the
+     * import's transaction (a refused row fails the import whole). The file's notes stay in
+     * `leads.notes`, which is the timeline's first entry until another note is added (`notesOf`).
      */
-    async insertLeads(importId: string, rows: NewLead[], assignedBy: string, tx: Executor) {
+    async insertLeads(importId: string, rows: NewLead[], assignedBy: string, tx: Transaction) {
       for (let i = 0; i < rows.length; i += INSERT_BATCH) {
         const b = rows.slice(i, i + INSERT_BATCH);
-        await tx.execute(sql`
-          with u as (
-            select * from unnest(
-              ${sql.param(b.map((r) => r.id))}::uuid[], ${sql.param(b.map((r) => r.firstName))}::text[],
-              ${sql.param(b.map((r) => r.phone))}::text[], ${sql.param(b.map((r) => r.notes))}::text[],
-              ${sql.param(b.map((r) => r.agentId))}::uuid[], ${sql.param(b.map(() => uuidv7()))}::uuid[],
-              ${sql.param(b.map(() => uuidv7()))}::uuid[]
-            ) as u(id, first_name, phone, notes, agent_id, assignment_id, note_id)
-          ), inserted as (
-            insert into leads (id, import_id, first_name, phone, notes, agent_id)
-            select id, ${importId}::uuid, first_name, phone, notes, agent_id from u
-            returning id
-          ), first_notes as (
-            -- The file's notes open each lead's timeline (no author: they came with the file); ids
-            -- in time order like every other key, so the inserts append to the primary key's index.
-            insert into lead_notes (id, lead_id, body)
-            select note_id, id, notes from u where notes <> ''
-          )
-          insert into assignments (id, lead_id, agent_id, assigned_by, reason)
-          select assignment_id, id, agent_id, ${assignedBy}::uuid, 'import' from u`);
+        await copyRows(
+          tx,
+          'leads',
+          ['id', 'import_id', 'first_name', 'phone', 'notes', 'agent_id'],
+          b.map((r) => [r.id, importId, r.firstName, r.phone, r.notes, r.agentId]),
+        );
+        await copyRows(
+          tx,
+          'assignments',
+          ['id', 'lead_id', 'agent_id', 'assigned_by', 'reason'],
+          b.map((r) => [uuidv7(), r.id, r.agentId, assignedBy, 'import']),
+        );
       }
     },
 

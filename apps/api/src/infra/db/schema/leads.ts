@@ -113,13 +113,17 @@ export const assignments = pgTable(
   (t) => [index('assignments_lead_idx').on(t.leadId), index('assignments_agent_idx').on(t.agentId)],
 );
 
-/** A lead's notes as a timeline: who wrote what, when. `leads.notes` keeps the latest, for lists and exports. */
+/**
+ * A lead's notes as a timeline: who wrote what, when. `leads.notes` keeps the latest, for lists and
+ * exports. An import writes no row here: its file note stays in `leads.notes` and is the timeline's
+ * one entry until a note is added, which writes it here first (leads.repository.ts, `addNote`).
+ */
 export const leadNotes = pgTable(
   'lead_notes',
   {
     id: uuid('id').primaryKey(),
     // lead_id → leads and author_id → users are checked per statement by triggers (migration 0008),
-    // as for leads and assignments: an import writes a note per lead in the statement that inserts them.
+    // as for leads and assignments.
     leadId: uuid('lead_id').notNull(),
     /** Null for notes that came with the imported file (or were written before the timeline existed). */
     authorId: uuid('author_id'),
