@@ -182,7 +182,10 @@ export function floorServer(databaseUrl: string) {
   const h = handlers(run);
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
   };
   const readBody = async (req: IncomingMessage) => {
@@ -231,7 +234,11 @@ export function seedServer(databaseUrl: string, secret: KeyObject) {
   const query = (req: express.Request) => new URLSearchParams((req.url.split('?', 2)[1] ?? '') as string);
   const user = (res: express.Response) => res.locals.userId as string;
   app.get('/api/v1/tasks', auth, async (req, res) => void res.json(await h.listTasks(user(res), query(req))));
-  app.post('/api/v1/tasks', auth, async (req, res) => void res.status(201).json(await h.createTask(user(res), req.body)));
+  app.post(
+    '/api/v1/tasks',
+    auth,
+    async (req, res) => void res.status(201).json(await h.createTask(user(res), req.body)),
+  );
   app.get('/api/v1/tasks/stats', auth, async (_req, res) => void res.json(await h.stats(user(res))));
   app.get('/api/v1/leads', auth, async (req, res) => void res.json(await h.leads(user(res), query(req))));
   app.use(((err, _req, res, _next) => {
@@ -251,7 +258,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const kind = process.argv[2];
   const url = process.env.PEER_DATABASE_URL!;
   const peer =
-    kind === 'floor' ? floorServer(url) : kind === 'seed' ? seedServer(url, seedSecret(process.env.PEER_JWT_SECRET!)) : null;
+    kind === 'floor'
+      ? floorServer(url)
+      : kind === 'seed'
+        ? seedServer(url, seedSecret(process.env.PEER_JWT_SECRET!))
+        : null;
   if (!peer) throw new Error(`usage: peers.ts floor|seed (not ${kind})`);
   peer.server.listen(Number(process.env.PEER_PORT), '127.0.0.1');
   process.once('SIGTERM', () => peer.server.close(() => void peer.close().then(() => process.exit(0))));

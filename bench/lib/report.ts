@@ -42,7 +42,10 @@ export function reportMarkdown(r: Report): string {
     '',
     '## Budgets',
     '',
-    ...r.budgets.map(({ engine, budget }) => `- ${engine === 'pg' ? 'PostgreSQL' : 'embedded'}: ${budget.name}: ${verdict(budget).text}`),
+    ...r.budgets.map(
+      ({ engine, budget }) =>
+        `- ${engine === 'pg' ? 'PostgreSQL' : 'embedded'}: ${budget.name}: ${verdict(budget).text}`,
+    ),
     '',
     '## Notes',
     '',
