@@ -30,8 +30,9 @@ describe('median', () => {
   it('is the mean of the two middle values of an even count', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
-  it('is NaN for no values rather than a made-up figure', () => {
+  it('is NaN for no values, or when a round has no figure, rather than a made-up one', () => {
     expect(median([])).toBeNaN();
+    expect(median([10, Number.NaN, 30])).toBeNaN();
   });
 });
 
@@ -40,12 +41,28 @@ describe('failures', () => {
     const figures = fromAutocannon({
       requests: { average: 10 },
       latency: { p50: 1, p99: 2 },
+      '2xx': 10,
       non2xx: 3,
       errors: 5,
       timeouts: 4,
     });
     expect(failures(figures)).toBe(8);
     expect(figures.timeouts).toBe(4);
+  });
+});
+
+describe('fromAutocannon', () => {
+  it('has no latency for a run without a 2xx answer, so that no latency budget can pass on it', () => {
+    const figures = fromAutocannon({
+      requests: { average: 0 },
+      latency: { p50: 0, p99: 0 },
+      '2xx': 0,
+      non2xx: 0,
+      errors: 0,
+      timeouts: 0,
+    });
+    expect(figures.p99).toBeNaN();
+    expect(verdict({ name: 'x', kind: 'max', limit: 50, unit: 'ms', value: figures.p99 }).met).toBeNull();
   });
 });
 

@@ -22,16 +22,20 @@ export interface RunFigures {
 export interface AutocannonResult {
   requests: { average: number };
   latency: { p50: number; p99: number };
+  /** 2xx answers; autocannon records latency for these only. */
+  '2xx': number;
   non2xx: number;
   errors: number;
   timeouts: number;
 }
 
 export function fromAutocannon(result: AutocannonResult): RunFigures {
+  // Without a single 2xx answer autocannon reports a latency of 0, which would pass any latency budget.
+  const answered = result['2xx'] > 0;
   return {
     reqPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: answered ? result.latency.p50 : Number.NaN,
+    p99: answered ? result.latency.p99 : Number.NaN,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -41,9 +45,9 @@ export function fromAutocannon(result: AutocannonResult): RunFigures {
 /** Requests that failed in a run: non-2xx answers plus errors (timeouts are among the errors). */
 export const failures = (run: Pick<RunFigures, 'non2xx' | 'errors'>) => run.non2xx + run.errors;
 
-/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+/** The middle value (the mean of the two middle ones for an even count); NaN for none or when one is NaN (a round without a figure). */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
+  if (values.length === 0 || values.some(Number.isNaN)) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
