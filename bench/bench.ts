@@ -290,7 +290,9 @@ function authShare(profileDir: string): { share: number; samples: number } {
   return profileShare(profile, ({ callFrame: { url, lineNumber, columnNumber } }) => {
     if (!url?.startsWith('file://') || !url.includes('/apps/api/dist/')) return false;
     const entry = mapOf(url)?.findEntry(lineNumber ?? 0, columnNumber ?? 0);
-    return !!entry && 'originalSource' in entry && entry.originalSource.includes('/modules/auth/');
+    // findEntry answers {} for a position no mapping covers.
+    const source = (entry as { originalSource?: unknown } | undefined)?.originalSource;
+    return typeof source === 'string' && source.includes('/modules/auth/');
   });
 }
 
