@@ -32,6 +32,14 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      {
+        test: {
+          // The bench's figure maths and budget verdicts (npm run bench itself is not a test).
+          name: 'bench',
+          include: ['bench/**/*.test.ts'],
+          maxWorkers: 2,
+        },
+      },
     ],
   },
 });

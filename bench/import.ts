@@ -21,7 +21,7 @@ import pg from 'pg';
 import { buildApp } from '../apps/api/src/app.js';
 import { loadConfig } from '../apps/api/src/config.js';
 import { readLeadRows, sniffLeadFile } from '../apps/api/src/modules/leads/lead-file.js';
-import { xlsxOf } from '../apps/api/test/leads/xlsx-files.js';
+import { generateFile, type Format } from './lib/lead-rows.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const AGENTS = 10;
@@ -31,28 +31,6 @@ const LIST_LOOPS = Number(process.env.BENCH_LIST_LOOPS ?? 4);
 /** Each loop's pause between requests: people reading pages, not a load generator. */
 const LIST_PAUSE_MS = 10;
 const LIST_P99_BUDGET_MS = 250;
-
-type Format = 'csv' | 'xlsx';
-
-function generateRows(rows: number): string[][] {
-  const out = [['FirstName', 'Phone', 'Notes']];
-  for (let i = 0; i < rows; i++) {
-    // Valid US numbers: area code 415, exchange 555-2xxx and up, unique per row.
-    const n = 2_000_000 + i;
-    out.push([
-      `Lead ${i}`,
-      `+1 (${200 + Math.floor(n / 10_000_000) + 15}) ${String((Math.floor(n / 10_000) % 900) + 100)}-${String(n % 10_000).padStart(4, '0')}`,
-      `Note ${i % 7}`,
-    ]);
-  }
-  return out;
-}
-
-function generateFile(rows: number, format: Format): Buffer {
-  const table = generateRows(rows);
-  if (format === 'xlsx') return xlsxOf(table);
-  return Buffer.from(`${table.map((cells) => cells.join(',')).join('\r\n')}\r\n`);
-}
 
 /** Fields of /proc/<pid>/stat after the command name (field 3 is at index 0), or null. */
 function procStat(pid: number): string[] | null {
