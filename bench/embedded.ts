@@ -73,22 +73,24 @@ function tree(root: number): number[] {
   return out;
 }
 
-/** Summed Pss of the tree, MiB, and how many processes it has. */
-function pss(root: number): { mib: number; processes: number } {
+/** Summed Pss of the tree, MiB, how many processes it has, and the Node process's own part. */
+function pss(root: number): { mib: number; processes: number; node: number } {
   let kib = 0;
   let processes = 0;
+  let node = 0;
   for (const pid of tree(root)) {
     try {
       const line = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
       if (line) {
         kib += Number(line[1]);
+        if (pid === root) node = Number(line[1]) / 1024;
         processes++;
       }
     } catch {
       // Exited, or a zombie.
     }
   }
-  return { mib: kib / 1024, processes };
+  return { mib: kib / 1024, processes, node };
 }
 
 function leadsCsv(rows: number): Blob {
@@ -121,6 +123,8 @@ function start(engine: Engine, dataDir: string, port: number): ChildProcess {
     MAX_UPLOAD_BYTES: String(50 * 1024 * 1024),
     RATE_LIMIT_API_PER_MIN: '100000',
     RATE_LIMIT_AUTH_PER_MIN: '100000',
+    // Load shedding answers 503 on a busy machine; this measures memory, not latency.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ADMIN_EMAIL: 'bench@example.com',
     ADMIN_PASSWORD: PASSWORD,
   };
@@ -188,10 +192,14 @@ async function measure(engine: Engine) {
       await sleep(500);
     }
     const idle = Math.max(...idleSamples);
-    const idleProcesses = pss(child.pid!).processes;
+    const { processes: idleProcesses, node: idleNode } = pss(child.pid!);
 
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, pss(child.pid!).mib)), 100);
+    let peakNode = 0;
+    const sampler = setInterval(() => {
+      const now = pss(child.pid!);
+      if (now.mib > peak) [peak, peakNode] = [now.mib, now.node];
+    }, 100);
     const form = new FormData();
     form.append('dryRun', 'false');
     form.append('file', leadsCsv(ROWS), 'bench.csv');
@@ -207,8 +215,20 @@ async function measure(engine: Engine) {
     await sleep(2_000);
     clearInterval(sampler);
     const after = pss(child.pid!);
-    peak = Math.max(peak, after.mib);
-    return { engine, readyMs, idle, idleProcesses, peak, after: after.mib, importSeconds, status, rows: report.validRows };
+    if (after.mib > peak) [peak, peakNode] = [after.mib, after.node];
+    return {
+      engine,
+      readyMs,
+      idle,
+      idleNode,
+      idleProcesses,
+      peak,
+      peakNode,
+      after: after.mib,
+      importSeconds,
+      status,
+      rows: report.validRows,
+    };
   } finally {
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
@@ -236,8 +256,8 @@ async function main() {
       const idleVerdict = r.idle <= IDLE_BUDGET_MIB ? 'met' : 'MISSED';
       const peakVerdict = r.peak <= IMPORT_BUDGET_MIB ? 'met' : 'MISSED';
       console.log(
-        `${r.engine.padEnd(18)} ready ${(r.readyMs / 1000).toFixed(1)} s  idle ${mib(r.idle)} (${r.idleProcesses} processes, budget ${IDLE_BUDGET_MIB}: ${idleVerdict})  ` +
-          `import peak ${mib(r.peak)}, after ${mib(r.after)} (budget ${IMPORT_BUDGET_MIB}: ${peakVerdict})  ` +
+        `${r.engine.padEnd(18)} ready ${(r.readyMs / 1000).toFixed(1)} s  idle ${mib(r.idle)} (Node ${mib(r.idleNode)}; ${r.idleProcesses} processes; budget ${IDLE_BUDGET_MIB}: ${idleVerdict})  ` +
+          `import peak ${mib(r.peak)} (Node ${mib(r.peakNode)}), 2 s after ${mib(r.after)} (budget ${IMPORT_BUDGET_MIB}: ${peakVerdict})  ` +
           `import ${r.importSeconds.toFixed(2)} s, ${String(r.rows)} rows, ${r.status}  load ${loadavg()[0]!.toFixed(2)}`,
       );
     }

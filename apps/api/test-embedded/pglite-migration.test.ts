@@ -4,7 +4,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPglite } from '../src/infra/db/client.js';
-import { type Exit, killLeftovers, postJson, removeDir, startServer, stop, tempDataDir, waitReady } from '../test/ops/processes.js';
+import {
+  type Exit,
+  killLeftovers,
+  postJson,
+  removeDir,
+  startServer,
+  stop,
+  tempDataDir,
+  waitReady,
+} from '../test/ops/processes.js';
 import { hasCluster, migratedDirs } from './cluster.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -42,7 +51,10 @@ async function writePgliteDataDir(dataDir: string, email: string) {
     });
     if (res.statusCode !== 201) throw new Error(`task ${i}: ${res.body}`);
   }
-  const csv = ['FirstName,Phone,Notes', ...Array.from({ length: 40 }, (_, i) => `Lead ${i},+1 (415) 555-${2000 + i},Note ${i}`)].join('\r\n');
+  const csv = [
+    'FirstName,Phone,Notes',
+    ...Array.from({ length: 40 }, (_, i) => `Lead ${i},+1 (415) 555-${2000 + i},Note ${i}`),
+  ].join('\r\n');
   const form = new FormData();
   form.append('dryRun', 'false');
   form.append('file', new Blob([csv]), 'leads.csv');

@@ -122,7 +122,10 @@ async function openEmbedded(options: DatabaseOptions, log: Logger): Promise<Data
     if (!stopping) log.error({ code }, 'the embedded PostgreSQL server exited; database requests fail until restart');
   });
   // Fewer connections than for an external server: each is a process with its own memory.
-  const handle = await openPostgres({ ...options, url: cluster.url(), readUrl: null, poolSize: Math.min(options.poolSize ?? 10, 10) }, log);
+  const handle = await openPostgres(
+    { ...options, url: cluster.url(), readUrl: null, poolSize: Math.min(options.poolSize ?? 10, 10) },
+    log,
+  );
   return {
     ...handle,
     engine: 'embedded-postgres',

@@ -92,7 +92,10 @@ function wrap(argv: string[], deathSignal: boolean): [string, string[]] {
   if (how.kind === 'nobody') {
     setpriv.push(`--reuid=${how.uid}`, `--regid=${how.gid}`, '--clear-groups');
   }
-  const full = how.kind === 'userns' ? ['unshare', '--user', '--map-user=65534', '--map-group=65534', ...setpriv, ...argv] : [...setpriv, ...argv];
+  const full =
+    how.kind === 'userns'
+      ? ['unshare', '--user', '--map-user=65534', '--map-group=65534', ...setpriv, ...argv]
+      : [...setpriv, ...argv];
   return [full[0]!, full.slice(1)];
 }
 
@@ -109,7 +112,10 @@ function chownTree(path: string) {
 }
 
 export class EmbeddedPostgresError extends Error {
-  constructor(message: string, readonly output: string) {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
     super(output ? `${message}\n${output}` : message);
     this.name = 'EmbeddedPostgresError';
   }
@@ -127,8 +133,9 @@ export interface EmbeddedCluster {
   pid: number;
 }
 
+/** `localhost` only makes it a URL `new URL` parses too; `host` in the query is the socket's directory. */
 function socketUrl(socketDir: string, database: string) {
-  return `postgresql://${EMBEDDED_USER}@/${database}?host=${encodeURIComponent(socketDir)}`;
+  return `postgresql://${EMBEDDED_USER}@localhost/${database}?host=${encodeURIComponent(socketDir)}`;
 }
 
 /** Creates the cluster's files when `dataDir` has none yet. */
@@ -147,15 +154,18 @@ async function initialise(dataDir: string, log: Logger) {
     [
       initdb,
       ...['-D', dataDir, '-U', EMBEDDED_USER, '--auth=trust', '--encoding=UTF8'],
-      ...['--locale-provider=libc', '--lc-collate=C', '--lc-ctype=C.UTF-8', '--lc-messages=C'],
+      ...['--locale-provider=libc', '--locale=C', '--lc-ctype=C.UTF-8'],
       '--no-instructions',
     ],
     true,
   );
-  const done = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  const done = spawnSync(cmd, args, { encoding: 'utf8' });
   if (done.status !== 0) {
     rmSync(dataDir, { recursive: true, force: true });
-    throw new EmbeddedPostgresError(`initdb failed in ${dataDir}`, `${done.stdout ?? ''}${done.stderr ?? ''}${done.error?.message ?? ''}`);
+    throw new EmbeddedPostgresError(
+      `initdb failed in ${dataDir}`,
+      `${done.stdout ?? ''}${done.stderr ?? ''}${done.error?.message ?? ''}`,
+    );
   }
   log.info({ dataDir, ms: Math.round(performance.now() - started) }, 'embedded PostgreSQL cluster created');
 }
@@ -241,11 +251,14 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
 
   const { postgres } = await binaries();
   // Given as arguments, not written to postgresql.conf: a new release's settings apply to old clusters.
-  const settings = Object.entries({ ...SETTINGS, unix_socket_directories: socketDir });
+  const settings = Object.entries({ ...SETTINGS, unix_socket_directories: socketDir, lc_messages: 'C' });
   const [cmd, args] = wrap([postgres, '-D', dataDir, ...settings.flatMap(([k, v]) => ['-c', `${k}=${v}`])], true);
   // Its own process group: a Ctrl-C in the terminal reaches Crewdesk, which then stops the server
   // after its requests have finished, instead of reaching both at once.
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
   child.stderr!.setEncoding('utf8');

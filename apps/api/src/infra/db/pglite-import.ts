@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { startEmbeddedPostgres, type EmbeddedCluster } from './embedded-postgres.js';
@@ -122,13 +123,15 @@ export async function importPgliteIfPresent(options: ImportOptions): Promise<voi
   } catch (err) {
     await cluster?.stop().catch(() => {});
     rmSync(importingDir, { recursive: true, force: true });
-    throw err instanceof PgliteImportError ? err : new PgliteImportError(`Migrating ${pgliteDir} failed: ${(err as Error).message}`, { cause: err });
+    throw err instanceof PgliteImportError
+      ? err
+      : new PgliteImportError(`Migrating ${pgliteDir} failed: ${(err as Error).message}`, { cause: err });
   } finally {
     await releasePglite();
   }
 }
 
-type Source = import('@electric-sql/pglite').PGlite;
+type Source = PGlite;
 
 async function listTables(db: { query(sql: string): Promise<{ rows: unknown[] }> }): Promise<string[]> {
   const { rows } = await db.query(`select tablename from pg_tables where schemaname = 'public' order by tablename`);
@@ -166,7 +169,8 @@ async function copyTables(source: Source, target: pg.Client): Promise<string[]> 
   const { rows: sequences } = await source.query<{ name: string; last_value: string | null }>(
     `select quote_ident(schemaname) || '.' || quote_ident(sequencename) as name, last_value::text from pg_sequences where schemaname = 'public'`,
   );
-  for (const s of sequences) if (s.last_value !== null) await target.query('select setval($1, $2::bigint)', [s.name, s.last_value]);
+  for (const s of sequences)
+    if (s.last_value !== null) await target.query('select setval($1, $2::bigint)', [s.name, s.last_value]);
   await target.query('commit');
   return tables;
 }
@@ -175,12 +179,21 @@ async function verify(source: Source, target: pg.Client, tables: string[]) {
   const checked: Marker['tables'] = {};
   for (const table of tables) {
     const sql = `select count(*)::int as rows, coalesce(md5(string_agg(h, '' order by h)), '') as checksum from (select md5(t::text) as h from ${quote(table)} t) s`;
-    const [{ rows: [a] }, { rows: [b] }] = await Promise.all([
+    const [
+      {
+        rows: [a],
+      },
+      {
+        rows: [b],
+      },
+    ] = await Promise.all([
       source.query<{ rows: number; checksum: string }>(sql),
       target.query<{ rows: number; checksum: string }>(sql),
     ]);
     if (!a || !b || a.rows !== b.rows || a.checksum !== b.checksum) {
-      throw new Error(`the copy of ${table} differs (${a?.rows} rows ${a?.checksum} in PGlite, ${b?.rows} rows ${b?.checksum} in PostgreSQL)`);
+      throw new Error(
+        `the copy of ${table} differs (${a?.rows} rows ${a?.checksum} in PGlite, ${b?.rows} rows ${b?.checksum} in PostgreSQL)`,
+      );
     }
     checked[table] = a;
   }
