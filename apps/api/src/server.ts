@@ -36,7 +36,7 @@ async function main() {
   const host = ['0.0.0.0', '::', '127.0.0.1'].includes(config.host) ? 'localhost' : config.host;
   const base = `http://${host}:${(app.server.address() as { port: number }).port}`;
   app.log.info(
-    { url: base, ms: Math.round(performance.now() - started), database: app.database.kind },
+    { url: base, ms: Math.round(performance.now() - started), database: app.database.engine },
     'Crewdesk is ready',
   );
   if (app.setupToken) {

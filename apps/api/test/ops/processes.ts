@@ -69,11 +69,13 @@ export interface Spawned {
 
 const running = new Set<ChildProcess>();
 
-export function run(args: string[], env: Record<string, string>): Spawned {
+/** `prefix` runs node through another command (e.g. setpriv to start it as another user). */
+export function run(args: string[], env: Record<string, string>, prefix: string[] = []): Spawned {
   let out = '';
   let err = '';
   const launchedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const argv = [...prefix, process.execPath, '--import', 'tsx', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,9 +108,13 @@ export interface ServerProcess extends Spawned {
   port: number;
 }
 
-export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  prefix: string[] = [],
+): Promise<ServerProcess> {
   const port = await freePort();
-  const spawned = run(['apps/api/src/server.ts'], { DATA_DIR: dataDir, PORT: String(port), ...env });
+  const spawned = run(['apps/api/src/server.ts'], { DATA_DIR: dataDir, PORT: String(port), ...env }, prefix);
   return { ...spawned, port, url: `http://127.0.0.1:${port}` };
 }
 

@@ -25,7 +25,7 @@ interface Jwks {
 }
 
 /**
- * The real server in its embedded shape: PGlite files and a generated key in DATA_DIR. One data
+ * The real server in its embedded shape: its PostgreSQL cluster and a generated key in DATA_DIR. One data
  * directory is carried through the steps in order: first start, a refused second process, a
  * graceful stop with requests in flight, and a restart that finds everything where it was left.
  */
@@ -69,7 +69,7 @@ describe('server process (embedded database on disk)', () => {
   });
 
   it('keeps the database files in DATA_DIR and registers a user over real HTTP', async () => {
-    expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+    expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     const res = await postJson(`${first.url}/api/v1/auth/register`, { email, password: PASSWORD, name: 'Persisted' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   });

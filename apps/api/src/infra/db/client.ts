@@ -9,14 +9,24 @@ import { createBreaker, guarded, type Breaker } from '../resilience/breakers.js'
 import * as schema from './schema/index.js';
 import { migratePostgres } from './migrate.js';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { importPgliteIfPresent } from './pglite-import.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Anything a repository can run a query on: the database or an open transaction. */
 export type Executor = Database | Transaction;
 
+/**
+ * Which server answers: in-memory PGlite (`memory://`, the test suite), the PostgreSQL server
+ * Crewdesk runs itself in DATA_DIR (embedded mode), or one named by DATABASE_URL.
+ */
+export type DatabaseEngine = 'pglite' | 'embedded-postgres' | 'postgres';
+
 export interface DatabaseHandle {
+  /** The protocol spoken: 'postgres' for both real servers, so both take the node-postgres paths. */
   kind: 'pglite' | 'postgres';
+  engine: DatabaseEngine;
   /** Primary: every write and every read that must see its own writes. */
   db: Database;
   /** Read replica when DATABASE_READ_URL is set, else the primary. */
@@ -74,20 +84,65 @@ export class DatabaseLockedError extends Error {
 
 export async function openDatabase(options: DatabaseOptions, log: Logger): Promise<DatabaseHandle> {
   if (options.url?.startsWith('postgres')) return openPostgres(options, log);
-  return openPglite(options.url === 'memory://' ? null : join(options.dataDir, 'pglite'));
+  if (options.url === 'memory://') return openPglite(null);
+  return openEmbedded(options, log);
 }
 
-async function openPglite(dir: string | null): Promise<DatabaseHandle> {
+/** One writer per directory: a second process would corrupt it. */
+async function lockOrExplain(dir: string) {
+  try {
+    return await lockDataDir(dir);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) throw new DatabaseLockedError(dir);
+    throw err;
+  }
+}
+
+/**
+ * Embedded mode: the PostgreSQL server of embedded-postgres.ts in DATA_DIR/postgres, reached through
+ * its socket by the same pool and code as an external server. A PGlite directory an earlier release
+ * wrote is copied into it first (pglite-import.ts).
+ */
+async function openEmbedded(options: DatabaseOptions, log: Logger): Promise<DatabaseHandle> {
+  const clusterDir = join(options.dataDir, 'postgres');
+  const socketDir = join(options.dataDir, 'postgres-socket');
+  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
+  const release = await lockOrExplain(clusterDir);
+  let cluster;
+  try {
+    await importPgliteIfPresent({ dataDir: options.dataDir, clusterDir, socketDir, log });
+    cluster = await startEmbeddedPostgres({ dataDir: clusterDir, socketDir, log });
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  let stopping = false;
+  void cluster.exited.then((code) => {
+    if (!stopping) log.error({ code }, 'the embedded PostgreSQL server exited; database requests fail until restart');
+  });
+  // Fewer connections than for an external server: each is a process with its own memory.
+  const handle = await openPostgres(
+    { ...options, url: cluster.url(), readUrl: null, poolSize: Math.min(options.poolSize ?? 10, 10) },
+    log,
+  );
+  return {
+    ...handle,
+    engine: 'embedded-postgres',
+    close: async () => {
+      stopping = true;
+      await handle.close();
+      await cluster.stop();
+      await release();
+    },
+  };
+}
+
+export async function openPglite(dir: string | null): Promise<DatabaseHandle> {
   let release: (() => Promise<void>) | undefined;
   if (dir) {
     mkdirSync(dir, { recursive: true });
-    // PGlite has one writer per directory; a second process would corrupt it.
-    try {
-      release = await lockDataDir(dir);
-    } catch (err) {
-      if (err instanceof DataDirLockedError) throw new DatabaseLockedError(dir);
-      throw err;
-    }
+    release = await lockOrExplain(dir);
   }
   // Loaded only here: a process on PostgreSQL never loads PGlite (its wasm loader costs start time).
   const [{ PGlite }, { drizzle: drizzlePglite }, { migratePglite }] = await Promise.all([
@@ -100,6 +155,7 @@ async function openPglite(dir: string | null): Promise<DatabaseHandle> {
   const { db, beforeCommit } = withCommitHooks(drizzlePglite(client, { schema }) as unknown as Database);
   return {
     kind: 'pglite',
+    engine: 'pglite',
     db,
     read: db,
     beforeCommit,
@@ -177,6 +233,7 @@ async function openPostgres(options: DatabaseOptions, log: Logger): Promise<Data
   const read = readPool ? (drizzlePg(readPool, { schema }) as unknown as Database) : db;
   return {
     kind: 'postgres',
+    engine: 'postgres',
     db,
     read,
     beforeCommit,

@@ -202,7 +202,13 @@ export class LeadImportService {
           const report = processing(processedRows);
           // What the admin confirmed is where the next file with these headers starts.
           const plan = file.tally.plan!;
-          await this.deps.mappings.save(headerKey(plan.header), plan.targets, tx);
+          // The last batches are still being written on this transaction: when one of them fails,
+          // PostgreSQL refuses this statement too (25P02, transaction aborted), and the batch's error
+          // (a phone imported meanwhile: 409) is the one to report, not this one's (500).
+          await this.deps.mappings.save(headerKey(plan.header), plan.targets, tx).catch(async (err: unknown) => {
+            await writing;
+            throw err;
+          });
           answer((answered = report));
           await progress.set(id, { ...started, status: 'processing', processedRows, report });
           await writing;

@@ -24,7 +24,7 @@ export interface CrashRun extends HistoryCheck {
 }
 
 export interface CrashHistoryOptions {
-  /** Extra environment of the server: DATABASE_URL for PostgreSQL; none for embedded PGlite. */
+  /** Extra environment of the server: DATABASE_URL for PostgreSQL; none for the embedded server. */
   env?: Record<string, string>;
   /** Milliseconds into the load at which each run kills the server. */
   killPoints: number[];
