@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '@crewdesk/contracts';
 import { createUser, register, useTestApp, type SignedIn } from '../helper.js';
-import { RANKED_MATCHES } from '../../src/modules/tasks/tasks.repository.js';
+import { RANKED_MATCHES, createTasksRepository } from '../../src/modules/tasks/tasks.repository.js';
 import {
   createTask,
   createTasks,
@@ -15,6 +15,14 @@ import {
 } from './support.js';
 
 const ids = (items: Task[]) => items.map((t) => t.id);
+
+/** A statement with its parameters written in as literals (EXPLAIN takes no parameters here). */
+function inlineParams(statement: { sql: string; params: unknown[] }): string {
+  return statement.sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = statement.params[Number(n) - 1];
+    return typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
+  });
+}
 const titles = (items: Task[]) => items.map((t) => t.title);
 const rank = (p: Task['priority']) => (p === 'high' ? 3 : p === 'medium' ? 2 : 1);
 
@@ -421,6 +429,27 @@ describe('tasks list, search and pagination', () => {
         expect(text).toContain('tasks_owner_created_idx');
         expect(text).not.toContain('"Node Type":"Sort"');
       }
+    });
+
+    it('a relevance search ranks the newest matches where it reads them: tasks are scanned once, not joined back', async () => {
+      const u = await register(ctx.app);
+      await ctx.app.database.db.execute(sql`
+        insert into tasks (id, owner_id, title, created_at)
+        select gen_random_uuid(), ${u.id}, 'Task ' || i || case when i % 5 = 0 then ' delta' else '' end,
+               now() - i * interval '1 second' from generate_series(1, 3000) as i`);
+      await ctx.app.database.db.execute(sql`analyze tasks`);
+      const repository = createTasksRepository(ctx.app.database.db, ctx.app.database.db);
+      const statement = repository.searchStatement({ ownerId: u.id, q: 'delta' }, 'relevance', 20);
+      const result = await ctx.app.database.db.execute(
+        sql.join([sql.raw('explain (format json) '), sql.raw(inlineParams(statement))]),
+      );
+      const text = JSON.stringify((result as unknown as { rows: unknown[] }).rows ?? result);
+      const scans = text.match(/"Relation Name":"tasks"/g) ?? [];
+      expect(scans, text).toHaveLength(1);
+      expect(text).not.toContain('Join');
+      const page = await list(ctx.app, u, { q: 'delta', limit: 20 });
+      expect(page.items).toHaveLength(20);
+      expect(page.items.every((t) => t.title.endsWith(' delta'))).toBe(true);
     });
 
     it('a page that exactly uses up the tasks has a null cursor', async () => {

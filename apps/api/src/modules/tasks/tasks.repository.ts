@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableName, inArray, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { isoDateTime } from '@crewdesk/contracts';
 import type { Database, Executor } from '../../infra/db/client.js';
@@ -176,29 +176,27 @@ export function createTasksRepository(db: Database, read: Database) {
       ? sql`(${key}, ${tasks.id}) ${cmp} (${bind('afterValue', afterValue)}::${sql.raw(spec.cast)}, ${bind('afterId', afterId)}::uuid)`
       : undefined;
     // Ranking reads every match's text: over the newest RANKED_MATCHES only, so a word in most of
-    // 100,000 tasks costs what a rare one does (an index walk), not a rank of every task.
-    const matching =
+    // 100,000 tasks costs what a rare one does (an index walk), not a rank of every task. They are
+    // ranked where they are read, a derived table named like the table (so every column reference
+    // holds): an `id in (…)` of them made the planner scan and hash all of the tasks to join back.
+    const ranked =
       sort === 'relevance'
-        ? [
-            inArray(
-              tasks.id,
-              read
-                .select({ id: tasks.id })
-                .from(tasks)
-                .where(and(...conditions(filter, bind)))
-                .orderBy(desc(tasks.createdAt), desc(tasks.id))
-                .limit(RANKED_MATCHES),
-            ),
-          ]
-        : conditions(filter, bind);
+        ? read
+            .select()
+            .from(tasks)
+            .where(and(...conditions(filter, bind)))
+            .orderBy(desc(tasks.createdAt), desc(tasks.id))
+            .limit(RANKED_MATCHES)
+            .as(getTableName(tasks))
+        : null;
     return read
       .select({
         ...columns,
         ...(sort === 'relevance' ? { rank: sql<number>`${key}` } : {}),
         ...(sort === 'createdAt' || sort === '-createdAt' ? { createdKey } : {}),
       })
-      .from(tasks)
-      .where(and(...matching, keyset))
+      .from(ranked ?? tasks)
+      .where(ranked ? keyset : and(...conditions(filter, bind), keyset))
       .orderBy(order(key as SQL), order(tasks.id))
       .limit(bind('limit', (limit ?? 0) + 1));
   }
@@ -246,6 +244,11 @@ export function createTasksRepository(db: Database, read: Database) {
         afterId: after?.id,
         limit: limit + 1,
       })) as ListRow[];
+    },
+
+    /** The statement `list` runs for a search (values inline), for EXPLAIN. */
+    searchStatement(filter: TaskFilter, sort: TaskSort, limit: number) {
+      return listQuery(filter, sort, false, inline, limit).toSQL();
     },
 
     /** Pending tasks linked to a lead (one owner's, or everyone's), soonest due first; at most 50. */
