@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -375,9 +375,17 @@ async function benchEngine(engine: Engine, pgServer: PostgresServer | null): Pro
       await importLeads(port, admin.token, generateFile(settings.seedLeads, 'csv', 5_000_000), 'seed.csv'),
       admin.token,
     );
+    // The embedded engine's own PostgreSQL is reachable through its socket in DATA_DIR, for seeding
+    // alone: the benchmark's requests all go through the API.
+    const embeddedSocket = join(dataDir, 'postgres-socket');
+    const seedUrl =
+      databaseUrl ??
+      (existsSync(embeddedSocket)
+        ? `postgresql://crewdesk@localhost/crewdesk?host=${encodeURIComponent(embeddedSocket)}`
+        : null);
     const seedTasks = async (owner: User, count: number) => {
-      if (databaseUrl) {
-        const db = new pg.Client({ connectionString: databaseUrl });
+      if (seedUrl) {
+        const db = new pg.Client({ connectionString: seedUrl });
         await db.connect();
         await db.query(
           `insert into tasks (id, owner_id, title, description, status, priority, due_date, created_at, updated_at, completed_at)
@@ -393,7 +401,7 @@ async function benchEngine(engine: Engine, pgServer: PostgresServer | null): Pro
         await db.end();
         return;
       }
-      // The embedded engine is reached through the API only: the tasks are created by autocannon, and
+      // An engine without a socket (PGlite) is reached through the API only: the tasks are created by autocannon, and
       // topped up until they are all there (a loaded machine makes the server shed load with 503s).
       let i = 0;
       const total = async () =>
@@ -764,10 +772,26 @@ async function benchEngine(engine: Engine, pgServer: PostgresServer | null): Pro
   }
 }
 
+/** The newest modification time of the files under `dir`, in ms (0 for none). */
+function newestIn(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
 async function main() {
   if (!existsSync(serverJs)) {
     log('No release build yet: npm run build');
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  } else if (
+    Math.max(newestIn(join(root, 'apps/api/src')), newestIn(join(root, 'packages/contracts/src'))) >
+    statSync(serverJs).mtimeMs
+  ) {
+    // Measuring an API older than its source would report figures of code that is not there.
+    log('The API changed since the release build: node scripts/build-api.mjs');
+    execFileSync(process.execPath, ['scripts/build-api.mjs'], { cwd: root, stdio: 'inherit' });
   }
   const startedAt = new Date();
   const loadBefore = loadText();
