@@ -267,8 +267,12 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
     for (const line of chunk.split('\n')) {
       // PostgreSQL writes its start and stop as LOG lines, which log_min_messages cannot silence,
       // and a statement's ERROR is the client's to report (a refused row is a 409, not a warning).
-      // Refused connections while it starts or stops are the readiness probe's and the pool's.
-      const expected = /the database system is (starting up|shutting down)|administrator command/.test(line);
+      // Refused connections while it starts, recovers after a crash or stops are the readiness
+      // probe's and the pool's.
+      const expected =
+        /the database system is (starting up|not yet accepting connections|shutting down)|administrator command/.test(
+          line,
+        );
       const level = /\b(FATAL|PANIC):/.test(line) && !expected ? 'error' : /\bWARNING:/.test(line) ? 'warn' : 'debug';
       if (line.trim()) log[level]({ postgres: line }, 'embedded PostgreSQL');
     }
