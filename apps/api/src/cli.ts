@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 import pino from 'pino';
 import { read } from 'read';
 import { createUserBody, email as emailSchema } from '@crewdesk/contracts';
@@ -146,21 +147,8 @@ Exit status: 0 done, 64 wrong usage, 65 input refused, 67 no such account, 1 any
 
 /** The command nearest to a mistyped one (edit distance ≤ 3), for the hint. */
 function nearest(typed: string): string | null {
-  const distance = (a: string, b: string) => {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const row = [i];
-      for (let j = 1; j <= b.length; j++) {
-        row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      }
-      previous = row;
-    }
-    return previous[b.length]!;
-  };
-  const [best] = Object.keys(commands)
-    .map((name) => ({ name, d: distance(typed, name) }))
-    .sort((x, y) => x.d - y.d);
-  return best && best.d <= 3 ? best.name : null;
+  const best = closest(typed, Object.keys(commands));
+  return distance(typed, best) <= 3 ? best : null;
 }
 
 function usageError(message: string): number {
@@ -203,21 +191,15 @@ async function main(argv: string[]): Promise<number> {
   if (missing.length) return usageError(`${first} needs ${missing.map((name) => `--${name}`).join(' and ')}.`);
 
   const config = loadConfig();
-  if (command.offline) {
-    try {
-      return await command.offline(values, config);
-    } catch (err) {
-      if (err instanceof Refused) {
-        console.error(err.message);
-        return EXIT.refused;
-      }
-      throw err;
-    }
-  }
-  const database = await openDatabase({ ...config.database, dataDir: config.dataDir }, pino({ level: 'warn' }));
   try {
-    await database.migrate();
-    return await command.run!(values, { database, config });
+    if (command.offline) return await command.offline(values, config);
+    const database = await openDatabase({ ...config.database, dataDir: config.dataDir }, pino({ level: 'warn' }));
+    try {
+      await database.migrate();
+      return await command.run!(values, { database, config });
+    } finally {
+      await database.close();
+    }
   } catch (err) {
     if (err instanceof Refused) {
       console.error(err.message);
@@ -230,8 +212,6 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.refused;
     }
     throw err;
-  } finally {
-    await database.close();
   }
 }
 

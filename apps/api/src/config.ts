@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
+import { pemBlocks } from './shared/pem.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const duration = (fallback: string) =>
@@ -15,10 +16,9 @@ const duration = (fallback: string) =>
       'expected a duration such as 15m or 7d',
     )
     .transform((v) => Math.round(ms(v as StringValue) / 1000));
-const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
 /** One or more Ed25519 keys in PEM, public or private, one after another. */
 const ed25519Keys = z.string().superRefine((bundle, ctx) => {
-  const blocks = [...bundle.matchAll(PEM_BLOCK)].map((m) => m[0]);
+  const blocks = pemBlocks(bundle);
   if (blocks.length === 0) ctx.addIssue({ code: 'custom', message: 'expected one or more Ed25519 keys in PEM' });
   blocks.forEach((pem, i) => {
     let type: string | undefined;

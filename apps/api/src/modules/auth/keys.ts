@@ -71,13 +71,6 @@ export async function signingKeys(pem: string): Promise<SigningKeys> {
   return { privateKey, publicKey, ...(await publicJwk(publicKey)) };
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
-
-/** The PEM blocks of a bundle (JWT_ACCEPTED_KEYS: any number, public or private, one after another). */
-export function pemBlocks(bundle: string): string[] {
-  return [...bundle.matchAll(PEM_BLOCK)].map((m) => m[0]);
-}
-
 /** An accepted key from one PEM block; throws naming what is wrong with it. */
 export async function acceptedKey(
   pem: string,

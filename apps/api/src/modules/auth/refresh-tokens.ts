@@ -62,7 +62,8 @@ export class RefreshTokens {
     const limit = Math.min(rotations, MAX_CHAIN_STEPS);
     const start = { token, hash: hashToken(token) };
     if (start.hash === currentHash) return 0;
-    for (const key of [this.key, ...this.accepted]) {
+    const keys = [this.key, ...this.accepted];
+    for (const key of keys) {
       let candidate = start;
       for (let behind = 1; behind <= limit; behind++) {
         candidate = this.step(candidate.token, key);
@@ -72,7 +73,6 @@ export class RefreshTokens {
     // Before the switch under an accepted key, after it under the current key (or the other way
     // round, for a replica that has not switched yet).
     const switched = Math.min(limit, MAX_SWITCHED_CHAIN_STEPS);
-    const keys = [this.key, ...this.accepted];
     for (const before of keys) {
       for (const after of keys) {
         if (before === after) continue;
