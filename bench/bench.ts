@@ -42,11 +42,17 @@ import {
 } from './lib/figures.js';
 import { generateFile } from './lib/lead-rows.js';
 import { seedSecret, seedToken } from './lib/peers.js';
-import { peakSampler, rssMiB, treePssMiB } from './lib/processes.js';
+import { nodeFlagsOf, peakSampler, rssMiB, treePssMiB } from './lib/processes.js';
 import { writeReport } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const serverJs = join(root, 'apps/api/dist/server.js');
+/** Node's flags as `npm run start:prod` gives them (the heap cap): the bench runs what users run. */
+const releaseNodeFlags = nodeFlagsOf(
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
+    'start:prod'
+  ]!,
+);
 const SCENARIOS = [
   'list-first',
   'list-cursor',
@@ -242,7 +248,7 @@ function crewdeskEnv(engine: Engine, port: number, dataDir: string, databaseUrl:
 async function startCrewdesk(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ReleaseProcess> {
   return startRelease({
     command: process.execPath,
-    args: [...nodeArgs, serverJs],
+    args: [...releaseNodeFlags, ...nodeArgs, serverJs],
     port: Number(env.PORT),
     cwd: root,
     env,

@@ -47,3 +47,15 @@ export function peakSampler(measure: () => number, intervalMs = 200) {
     },
   };
 }
+
+/** Node's own flags in an npm script (`node --max-old-space-size=256 … file`): what a release runs with. */
+export function nodeFlagsOf(script: string): string[] {
+  const words = script.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`not a node command: ${script}`);
+  const flags: string[] = [];
+  for (const word of words.slice(1)) {
+    if (!word.startsWith('--')) break;
+    flags.push(word);
+  }
+  return flags;
+}
