@@ -17,7 +17,7 @@ describe('the flags the release runs with', () => {
 
   it('caps the V8 heap at 256 MiB in npm start and npm run start:prod alike (the embedded memory budget)', () => {
     // Without the cap V8 lets garbage pile up to several times the live heap: an import peaked at
-    // 417 MiB for the whole embedded tree, with the cap 276 MiB (docs/benchmarks.md).
+    // 417 MiB for the whole embedded tree, with the cap 276 MiB (docs/embedded-database.md).
     expect(nodeFlagsOf(scripts['start:prod']!)).toContain('--max-old-space-size=256');
     expect(nodeFlagsOf(scripts.start!)).toContain('--max-old-space-size=256');
   });
