@@ -48,7 +48,11 @@ export function peakSampler(measure: () => number, intervalMs = 200) {
   };
 }
 
-/** Node's own flags in an npm script (`node --max-old-space-size=256 … file`): what a release runs with. */
+/**
+ * Node's own flags in an npm script (`node --max-old-space-size=256 … file`): what a release runs
+ * with. They end at the first word that is not a flag, so a flag's value is read only when joined
+ * to it (`--flag=value`).
+ */
 export function nodeFlagsOf(script: string): string[] {
   const words = script.trim().split(/\s+/);
   if (words[0] !== 'node') throw new Error(`not a node command: ${script}`);
