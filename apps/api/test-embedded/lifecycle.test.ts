@@ -1,4 +1,7 @@
-import { chownSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type Exit,
@@ -6,6 +9,7 @@ import {
   killLeftovers,
   postJson,
   removeDir,
+  sleep,
   startServer,
   stop,
   tempDataDir,
@@ -51,6 +55,57 @@ describe('embedded PostgreSQL: a Crewdesk killed with SIGKILL', () => {
     expect(exit, again.stderr()).toEqual({ code: 0, signal: null });
     // SIGTERM: the server was stopped too (fast shutdown), nothing is left running.
     expect(await waitUntilNoServer(dataDir, 5_000)).toEqual([]);
+  }, 240_000);
+});
+
+/**
+ * A process that has exited and that its parent never reaps: it keeps its pid, and kill(pid, 0)
+ * still succeeds. The killed postmaster is one of these where the machine's init is slow to reap
+ * orphans (some CI containers never do). Ends with `release()`.
+ */
+async function zombie(): Promise<{ pid: number; release: () => Promise<void> }> {
+  // perl (Debian's perl-base is essential) forks a child that exits at once, and never waits for it.
+  const parent = spawn('perl', ['-e', '$| = 1; my $pid = fork // die; exit 0 unless $pid; print "$pid\\n"; sleep 60'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const pid = Number((await once(parent.stdout!, 'data'))[0].toString().trim());
+  const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
+  for (let i = 0; i < 50 && state() !== 'Z'; i++) await sleep(20);
+  expect(state()).toBe('Z');
+  return {
+    pid,
+    release: async () => {
+      parent.kill('SIGKILL');
+      await once(parent, 'exit');
+    },
+  };
+}
+
+describe('embedded PostgreSQL: a killed server whose pid is still taken', () => {
+  it('starts anyway when an unreaped process holds the pid its lock files name (no "another postmaster")', async () => {
+    const dataDir = tempDataDir();
+    const first = await startServer(dataDir);
+    await waitReady(first);
+    first.child.kill('SIGKILL');
+    await exitWithin(first, 10_000);
+    expect(await waitUntilNoServer(dataDir, 10_000)).toEqual([]);
+    // What a killed postmaster leaves when nobody reaps it: both lock files name a pid kill(pid, 0) finds.
+    const held = await zombie();
+    const socketLock = join(dataDir, 'postgres-socket', '.s.PGSQL.5432.lock');
+    expect(existsSync(socketLock)).toBe(true);
+    for (const file of [socketLock, join(dataDir, 'postgres', 'postmaster.pid')]) {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      writeFileSync(file, [String(held.pid), ...lines.slice(1)].join('\n'));
+    }
+    const again = await startServer(dataDir);
+    try {
+      await waitReady(again, 60_000);
+      expect(postmasterPid(dataDir)).not.toBe(held.pid);
+    } finally {
+      expect(await stop(again, 20_000), again.stderr()).toEqual({ code: 0, signal: null });
+      await held.release();
+      removeDir(dataDir);
+    }
   }, 240_000);
 });
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -171,33 +171,54 @@ async function initialise(dataDir: string, log: Logger) {
 }
 
 /**
- * postmaster.pid left by a server whose Crewdesk was killed. The caller holds the data directory's
- * lock, so no live Crewdesk owns that server: if it still runs (its death signal was lost, e.g. it
- * was started by a release without one), it is ended; then the file goes, because PostgreSQL
- * refuses to start while the pid it names is alive, and after a reboot that pid may be anyone's.
+ * What a server whose Crewdesk was killed leaves behind. The caller holds the data directory's lock,
+ * so no live Crewdesk owns a server of this cluster: any process still working in it (a postmaster
+ * whose death signal was lost, e.g. one started by a release without one, or its backends) is
+ * ended. Then its lock files go: postmaster.pid, and the socket's .s.PGSQL.5432.lock. PostgreSQL
+ * refuses to start while the pid either names is alive, and it counts a pid as alive when kill(pid,
+ * 0) does not answer "no such process": a killed postmaster that nobody has reaped yet (a zombie,
+ * for as long as the machine's init leaves it), a process of another user (EPERM) or, after a
+ * reboot, anyone who got that pid.
  */
-async function clearStalePid(dataDir: string, log: Logger) {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && servesDirectory(pid, dataDir)) {
-    log.warn({ pid }, 'an embedded PostgreSQL server of an earlier run is still running; stopping it');
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Gone already.
+async function clearEarlierServer(dataDir: string, socketDir: string, log: Logger) {
+  let left = processesIn(dataDir);
+  if (left.length > 0) {
+    log.warn({ pids: left }, 'an embedded PostgreSQL server of an earlier run is still running; stopping it');
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
     }
-    for (let i = 0; i < 100 && servesDirectory(pid, dataDir); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = processesIn(dataDir);
+    }
+    if (left.length > 0) {
+      throw new EmbeddedPostgresError(`processes ${left.join(', ')} of an earlier server would not stop`, '');
+    }
   }
-  rmSync(pidFile, { force: true });
+  rmSync(join(dataDir, 'postmaster.pid'), { force: true });
+  rmSync(join(socketDir, '.s.PGSQL.5432.lock'), { force: true });
 }
 
-function servesDirectory(pid: number, dataDir: string): boolean {
-  try {
-    return realpathSync(readlinkSync(`/proc/${pid}/cwd`)) === realpathSync(dataDir);
-  } catch {
-    return false;
+/**
+ * Live processes working in `dir`: the postmaster and every process it starts chdir to the
+ * cluster. A zombie has no working directory, and holds no files or memory.
+ */
+function processesIn(dir: string): number[] {
+  const target = realpathSync(dir);
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === target) found.push(Number(entry));
+    } catch {
+      // Gone, a zombie, or another user's.
+    }
   }
+  return found;
 }
 
 async function waitReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number) {
@@ -245,8 +266,8 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
   }
   await initialise(dataDir, log);
   chownTree(dataDir);
-  await clearStalePid(dataDir, log);
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  await clearEarlierServer(dataDir, socketDir, log);
   giveToServer(socketDir);
 
   const { postgres } = await binaries();
