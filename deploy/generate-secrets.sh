@@ -88,6 +88,7 @@ max_client_conn = 1000
 default_pool_size = 20
 max_prepared_statements = 200
 ignore_startup_parameters = extra_float_digits
+query_timeout = 15
 unix_socket_dir =
 logfile =
 pidfile ="

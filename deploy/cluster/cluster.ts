@@ -1,8 +1,8 @@
 /**
  * `npm run cluster -- [--replicas N] [--split] [--dir DIR]`: the production shape on one machine.
  *
- * PostgreSQL, Redis and RabbitMQ from Debian's packages (the test-services starters), migrations
- * once, then N API replicas (default 3) or, with --split, the auth, tasks, agents and leads
+ * PostgreSQL (a primary, a streaming replica of it and PgBouncer in front of it), Redis and RabbitMQ
+ * from Debian's packages (the test-services starters), migrations once (straight to the primary), then N API replicas (default 3) or, with --split, the auth, tasks, agents and leads
  * services twice each (SERVICES=<name>), and Debian's nginx with the gateway rendered for them,
  * all on loopback. Writes DIR/cluster.json and prints `cluster ready: <gateway URL>`; restarts a
  * process that dies, rolls every API process on SIGHUP (printing `rolled`), stops everything on
@@ -69,6 +69,8 @@ function writeClusterFile(): void {
   if (!ready || stopping || !servers || !gateway) return;
   const processes = [
     { name: 'postgres', role: 'postgres', pid: servers.postgres.pid, port: servers.postgres.port },
+    { name: 'postgres-replica', role: 'postgres-replica', pid: servers.replica!.pid, port: servers.replica!.port },
+    { name: 'pgbouncer', role: 'pgbouncer', pid: servers.pgbouncer!.pid, port: servers.pgbouncer!.port },
     { name: 'redis', role: 'redis', pid: servers.redis.pid, port: servers.redis.port },
     { name: 'rabbitmq', role: 'rabbitmq', pid: servers.rabbit.pid, port: servers.rabbit.port },
     ...apis.map((api) => ({ name: api.name, role: api.role, pid: api.pid, port: api.port })),
@@ -76,7 +78,12 @@ function writeClusterFile(): void {
   ];
   const file = {
     ...urls,
-    databaseUrl: servers.postgres.url,
+    /** What the API processes use: PgBouncer in front of the primary. */
+    databaseUrl: servers.pgbouncer!.url(),
+    /** The primary itself (migrations, the CLI, anything session-bound). */
+    directDatabaseUrl: servers.postgres.url,
+    /** The streaming replica: list, search, stats and export reads. */
+    readDatabaseUrl: servers.replica!.url,
     redisUrl: servers.redis.url,
     amqpUrl: servers.rabbit.url,
     processes,
@@ -142,9 +149,17 @@ process.on('SIGHUP', () => {
 
 try {
   const started = Date.now();
-  log(`pid ${process.pid} (kill -HUP it for a rolling restart); starting PostgreSQL, Redis and RabbitMQ in ${dir}`);
-  servers = await startProductionServers();
-  const taken = [servers.postgres.port, servers.redis.port, servers.rabbit.port];
+  log(
+    `pid ${process.pid} (kill -HUP it for a rolling restart); starting PostgreSQL (+ replica, PgBouncer), Redis and RabbitMQ in ${dir}`,
+  );
+  servers = await startProductionServers({ dataTier: true });
+  const taken = [
+    servers.postgres.port,
+    servers.replica!.port,
+    servers.pgbouncer!.port,
+    servers.redis.port,
+    servers.rabbit.port,
+  ];
   const port = async () => {
     const free = await freePortExcept(taken);
     taken.push(free);
@@ -168,7 +183,8 @@ try {
     HOST: '127.0.0.1',
   };
   log('migrating');
-  await migrate(env);
+  // Straight to the primary: the migration lock is a session advisory lock, which a transaction pooler cannot hold.
+  await migrate({ ...env, DATABASE_URL: servers.postgres.url });
 
   const shape = values.split
     ? SERVICES.flatMap((service) => [1, 2].map((i) => ({ name: `${service}-${i}`, role: service, services: service })))

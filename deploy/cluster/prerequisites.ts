@@ -14,6 +14,7 @@ const postgresInstalled = () => {
 /** Debian's package for each program the cluster runs, and how to tell it is installed. */
 const PACKAGES: readonly { name: string; installed: () => boolean }[] = [
   { name: 'postgresql', installed: postgresInstalled },
+  { name: 'pgbouncer', installed: () => existsSync('/usr/sbin/pgbouncer') },
   { name: 'redis-server', installed: () => onPath('redis-server') },
   {
     name: 'rabbitmq-server',

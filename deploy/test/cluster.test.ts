@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATIC_SECURITY_HEADERS } from '../nginx/render.js';
 import { ADMIN, expectCleanStop, startCluster, type Cluster } from './harness.js';
@@ -39,13 +40,70 @@ describe('the production shape on loopback: 3 replicas behind nginx (npm run clu
     expect(info.gateway).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(info.gatewayHttp).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.databaseUrl).toMatch(/^postgres:\/\//);
+    for (const url of [info.directDatabaseUrl, info.readDatabaseUrl]) expect(url).toMatch(/^postgres:\/\//);
+    expect(new Set([info.databaseUrl, info.directDatabaseUrl, info.readDatabaseUrl]).size).toBe(3);
     expect(info.redisUrl).toMatch(/^redis:\/\//);
     expect(info.amqpUrl).toMatch(/^amqp:\/\//);
     expect(info.processes.map((p) => p.role).sort()).toEqual(
-      ['api', 'api', 'api', 'gateway', 'postgres', 'rabbitmq', 'redis'].sort(),
+      ['api', 'api', 'api', 'gateway', 'pgbouncer', 'postgres', 'postgres-replica', 'rabbitmq', 'redis'].sort(),
     );
     for (const p of info.processes) expect(() => process.kill(p.pid!, 0), p.name).not.toThrow();
   });
+
+  it('has a streaming replica taking the reads, and the API processes on the primary through PgBouncer', async () => {
+    const { info } = cluster;
+    const [sender] = (await cluster.db.query<{ state: string }>('select state from pg_stat_replication')).rows;
+    expect(sender?.state).toBe('streaming');
+    const standby = new pg.Client({ connectionString: info.readDatabaseUrl });
+    await standby.connect();
+    try {
+      expect((await standby.query('select pg_is_in_recovery() as r')).rows[0].r).toBe(true);
+    } finally {
+      await standby.end();
+    }
+    // PgBouncer's admin console (simple queries only): the transactions it has pooled.
+    const pooled = async () => {
+      const admin = new pg.Client({ connectionString: info.databaseUrl.replace(/\/[^/]*$/, '/pgbouncer') });
+      await admin.connect();
+      try {
+        const stats = (await admin.query('show stats')).rows as { database: string; total_xact_count: string }[];
+        return Number(stats.find((row) => row.database === 'postgres')?.total_xact_count ?? 0);
+      } finally {
+        await admin.end();
+      }
+    };
+    const before = await pooled();
+    const user = { email: 'pooled@cluster.example', password: PASSWORD, name: 'Pooled' };
+    const registered = await cluster.client.call('POST', '/api/v1/auth/register', { from: '127.0.7.1', body: user });
+    expect(registered.status).toBe(201);
+    const auth = { authorization: `Bearer ${(registered.json() as { accessToken: string }).accessToken}` };
+    expect(await pooled()).toBeGreaterThan(before);
+    // Past the writer's window on the primary (DATABASE_READ_MAX_LAG, 5 s), a search reads the replica.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    for (const api of cluster.apis()) {
+      const health = (await (await fetch(`http://127.0.0.1:${api.port}/health`)).json()) as {
+        services: { replica?: { status: string } };
+      };
+      expect(health.services.replica?.status, api.name).toBe('up');
+    }
+    const routed = async () => {
+      let sum = 0;
+      for (const api of cluster.apis()) {
+        const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('crewdesk_db_replica_routed_reads_total{target="replica"}'));
+        sum += Number(line?.split(' ').pop() ?? 0);
+      }
+      return sum;
+    };
+    const reads = await routed();
+    for (let i = 0; i < 3; i++) {
+      const res = await cluster.client.call('GET', '/api/v1/tasks?q=anything', { from: '127.0.7.1', headers: auth });
+      expect(res.status).toBe(200);
+    }
+    expect(await routed()).toBeGreaterThan(reads);
+  }, 30_000);
 
   it('runs the whole API journey through the gateway', async () => {
     await apiJourney(cluster.client, 'replicas');

@@ -10,7 +10,12 @@ import { expect } from 'vitest';
 export interface ClusterFile {
   gateway: string;
   gatewayHttp: string;
+  /** PgBouncer in front of the primary: what the API processes use. */
   databaseUrl: string;
+  /** The primary itself. */
+  directDatabaseUrl: string;
+  /** The streaming replica. */
+  readDatabaseUrl: string;
   redisUrl: string;
   amqpUrl: string;
   processes: { name: string; role: string; pid: number | null; port: number }[];
@@ -21,6 +26,9 @@ export const ADMIN = { email: 'admin@cluster.example', password: 'cluster admin 
 /** Variables of the test runner that must not reach the cluster's API processes. */
 const UNWANTED = [
   'DATABASE_URL',
+  'DATABASE_DIRECT_URL',
+  'DATABASE_READ_URL',
+  'DATABASE_PREPARED_STATEMENTS',
   'REDIS_URL',
   'AMQP_URL',
   'TEST_DATABASE_URL',
@@ -91,7 +99,7 @@ export async function startCluster(args: string[], env: Record<string, string> =
   const info = read();
   const ca = readFileSync(join(dir, 'nginx', 'tls', 'gateway.crt'), 'utf8');
   const client = new GatewayClient(info.gateway, ca);
-  const db = new pg.Pool({ connectionString: info.databaseUrl, max: 2 });
+  const db = new pg.Pool({ connectionString: info.directDatabaseUrl, max: 2 });
 
   return {
     dir,
@@ -103,7 +111,10 @@ export async function startCluster(args: string[], env: Record<string, string> =
     output: () => output,
     waitForOutput,
     /** The API processes now (pids change as they are replaced). */
-    apis: () => read().processes.filter((p) => !['postgres', 'redis', 'rabbitmq', 'gateway'].includes(p.role)),
+    apis: () =>
+      read().processes.filter(
+        (p) => !['postgres', 'postgres-replica', 'pgbouncer', 'redis', 'rabbitmq', 'gateway'].includes(p.role),
+      ),
     /** nginx's access log lines (JSON), for which upstream answered what. */
     accessLog: () =>
       readFileSync(join(dir, 'nginx', 'access.log'), 'utf8')

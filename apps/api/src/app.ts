@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './infra/db/client.js';
 import { genReqId, loggerOptions } from './infra/logger/logger.js';
 import dbPlugin from './infra/db/db.plugin.js';
+import readRoutingPlugin from './infra/db/read-routing.plugin.js';
 import metricsPlugin from './infra/metrics/metrics.plugin.js';
 import cachePlugin from './infra/cache/cache.plugin.js';
 import resiliencePlugin from './infra/resilience/resilience.plugin.js';
@@ -86,6 +87,7 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
   await app.register(metricsPlugin);
   await app.register(resiliencePlugin);
   await app.register(cachePlugin);
+  await app.register(readRoutingPlugin);
   await app.register(eventsPlugin);
   await app.register(rateLimitPlugin);
   await app.register(idempotencyPlugin);

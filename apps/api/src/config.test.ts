@@ -31,7 +31,14 @@ describe('loadConfig', () => {
     expect(c.port).toBe(3000);
     expect(c.host).toBe('127.0.0.1');
     expect(c.dataDir).toBe(resolve('./data'));
-    expect(c.database).toEqual({ url: null, readUrl: null, poolSize: 20 });
+    expect(c.database).toEqual({
+      url: null,
+      readUrl: null,
+      directUrl: null,
+      preparedStatements: true,
+      readMaxLagMs: 5000,
+      poolSize: 20,
+    });
     expect(c.jwt).toEqual({
       privateKeyPem: null,
       acceptedKeysPem: null,
@@ -172,6 +179,10 @@ describe('loadConfig', () => {
     ['PORT', '3000.5'],
     ['DATABASE_URL', 'mysql://db/crewdesk'],
     ['DATABASE_READ_URL', 'memory://'],
+    ['DATABASE_DIRECT_URL', 'memory://'],
+    ['DATABASE_PREPARED_STATEMENTS', 'no'],
+    ['DATABASE_READ_MAX_LAG', '5'],
+    ['DATABASE_READ_MAX_LAG', '2h'],
     ['DATABASE_POOL_SIZE', '0'],
     ['JWT_PRIVATE_KEY', 'not a pem'],
     ['JWT_ACCEPTED_KEYS', 'not a pem'],
@@ -190,6 +201,30 @@ describe('loadConfig', () => {
     if (name === 'ADMIN_EMAIL') env.ADMIN_PASSWORD = 'a long enough password';
     const problems = problemsOf(env);
     expect(problems.some((p) => p.startsWith(`${name}`))).toBe(true);
+  });
+
+  it('reads the pooler settings: a direct URL, prepared statements off, a lag bound', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://app@pooler:6432/crewdesk',
+      DATABASE_DIRECT_URL: 'postgres://app@primary:5432/crewdesk',
+      DATABASE_READ_URL: 'postgres://app@replica:5432/crewdesk',
+      DATABASE_PREPARED_STATEMENTS: 'false',
+      DATABASE_READ_MAX_LAG: '2s',
+    });
+    expect(c.database).toMatchObject({
+      directUrl: 'postgres://app@primary:5432/crewdesk',
+      preparedStatements: false,
+      readMaxLagMs: 2000,
+    });
+  });
+
+  it('refuses DATABASE_DIRECT_URL and DATABASE_READ_URL without a PostgreSQL DATABASE_URL', () => {
+    expect(() => loadConfig({ DATABASE_DIRECT_URL: 'postgres://primary/crewdesk' })).toThrow(
+      /DATABASE_DIRECT_URL: needs DATABASE_URL/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'memory://', DATABASE_READ_URL: 'postgres://replica/crewdesk' })).toThrow(
+      /DATABASE_READ_URL: needs DATABASE_URL/,
+    );
   });
 
   it('refuses ADMIN_EMAIL without ADMIN_PASSWORD, and the reverse', () => {

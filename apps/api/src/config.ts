@@ -102,6 +102,19 @@ const schema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'expected postgres://…')
       .optional(),
+    DATABASE_DIRECT_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected postgres://…')
+      .optional(),
+    DATABASE_PREPARED_STATEMENTS: bool.default(true),
+    DATABASE_READ_MAX_LAG: z
+      .string()
+      .default('5s')
+      .refine((v) => {
+        const n = ms(v as StringValue);
+        return typeof n === 'number' && n >= 1000 && n <= 3_600_000;
+      }, 'expected a duration from 1s to 1h, such as 5s')
+      .transform((v) => ms(v as StringValue)),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
@@ -183,6 +196,13 @@ const schema = z
     }
   })
   .superRefine((env, ctx) => {
+    for (const name of ['DATABASE_DIRECT_URL', 'DATABASE_READ_URL'] as const) {
+      if (env[name] !== undefined && !env.DATABASE_URL?.startsWith('postgres')) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'needs DATABASE_URL to name a PostgreSQL server' });
+      }
+    }
+  })
+  .superRefine((env, ctx) => {
     if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together' });
     }
@@ -208,6 +228,7 @@ export const FILE_VARIABLES = [
   'JWT_ACCEPTED_KEYS',
   'DATABASE_URL',
   'DATABASE_READ_URL',
+  'DATABASE_DIRECT_URL',
   'REDIS_URL',
   'AMQP_URL',
   'METRICS_TOKEN',
@@ -268,6 +289,12 @@ export function loadConfig(
     database: {
       url: e.DATABASE_URL ?? null,
       readUrl: e.DATABASE_READ_URL ?? null,
+      /** Session-bound work (migrations, session advisory locks): the server itself, never a pooler. */
+      directUrl: e.DATABASE_DIRECT_URL ?? null,
+      /** False: no named statement is ever sent (a pooler that cannot keep them, PgBouncer < 1.21). */
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+      /** Reads leave the replica while it is further behind than this, and a writer's reads stay on the primary this long. */
+      readMaxLagMs: e.DATABASE_READ_MAX_LAG,
       poolSize: e.DATABASE_POOL_SIZE,
     },
     jwt: {

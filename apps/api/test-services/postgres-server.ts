@@ -30,7 +30,15 @@ export class PostgresServer {
   private dir: string | null = null;
   private running = false;
 
-  constructor(readonly port: number) {}
+  /**
+   * `replicaOf`: a streaming hot standby of that (running) server instead of a cluster of its own:
+   * `pg_basebackup -R` over loopback (initdb's pg_hba already trusts replication from 127.0.0.1, and
+   * wal_level=replica and max_wal_senders=10 are PostgreSQL's defaults), then started in recovery.
+   */
+  constructor(
+    readonly port: number,
+    private readonly options: { replicaOf?: PostgresServer } = {},
+  ) {}
 
   get url() {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
@@ -118,6 +126,18 @@ export class PostgresServer {
     const dir = mkdtempSync(join(tmpdir(), 'crewdesk-postgres-'));
     if (this.user) chownSync(dir, this.user.uid, this.user.gid);
     this.dir = dir;
+    const primary = this.options.replicaOf;
+    if (primary) {
+      // -R writes standby.signal and primary_conninfo; -X stream copies the WAL made meanwhile.
+      const args = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', join(dir, 'data')];
+      await run(join(this.bin, 'pg_basebackup'), [...args, '-R', '-X', 'stream', '--no-sync'], {
+        env: this.env(),
+        cwd: dir,
+        user: this.user,
+        timeoutMs: 60_000,
+      });
+      return dir;
+    }
     // C.UTF-8 like PGlite, so text functions behave the same on both engines.
     const args = [
       '-D',

@@ -7,7 +7,10 @@ let shared: Promise<DatabaseHandle> | undefined;
 
 /**
  * One database per test worker, shared by every file the worker runs: in-memory PGlite by default,
- * or a fresh database of its own on the server named by TEST_DATABASE_URL.
+ * or a fresh database of its own on the server named by TEST_DATABASE_URL. With
+ * TEST_DATABASE_POOLER_URL too (a PgBouncer in front of that server, as `npm run test:production`
+ * starts), the app's queries go through the pooler, without named statements, and migrations
+ * straight to the server: the production shape.
  */
 export function testDatabase(): Promise<DatabaseHandle> {
   shared ??= open();
@@ -32,9 +35,18 @@ async function open(): Promise<DatabaseHandle> {
   await admin.query(`drop database if exists ${name} with (force)`);
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), dataDir: '/nonexistent', poolSize: 10 }, log);
+  const on = (base: string) => {
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const pooler = process.env.TEST_DATABASE_POOLER_URL;
+  const handle = await openDatabase(
+    pooler
+      ? { url: on(pooler), directUrl: on(serverUrl), preparedStatements: false, dataDir: '/nonexistent', poolSize: 10 }
+      : { url: on(serverUrl), dataDir: '/nonexistent', poolSize: 10 },
+    log,
+  );
   await handle.migrate();
   return handle;
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { countLookups, createMemoryCache, type Cache } from './cache.js';
 import { createBreaker } from '../resilience/breakers.js';
 import { createRedisCache, createRedisClient } from './redis.js';
+import { withReadsOn } from '../db/replica.js';
 import { VersionedCache } from './versioned.js';
 
 declare module 'fastify' {
@@ -25,8 +26,12 @@ export default fp(
     const cache = countLookups(store, (result) => app.metrics.cacheRequests.inc({ result }));
     app.decorate('cache', cache);
     app.decorate('redis', redis);
-    app.decorate('versioned', new VersionedCache(cache));
+    const replica = app.database.replica;
+    const fresh = replica
+      ? { windowMs: replica.maxLagMs, onPrimary: <T>(compute: () => Promise<T>) => withReadsOn('primary', compute) }
+      : null;
+    app.decorate('versioned', new VersionedCache(cache, fresh));
     app.addHook('onClose', () => cache.close());
   },
-  { name: 'cache', dependencies: ['metrics', 'resilience'] },
+  { name: 'cache', dependencies: ['db', 'metrics', 'resilience'] },
 );

@@ -11,6 +11,8 @@ import { migratePostgres } from './migrate.js';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { importPgliteIfPresent } from './pglite-import.js';
+import { ReplicaMonitor, RoutingPool } from './replica.js';
+import { UnnamedStatementsClient } from './statements.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -29,8 +31,13 @@ export interface DatabaseHandle {
   engine: DatabaseEngine;
   /** Primary: every write and every read that must see its own writes. */
   db: Database;
-  /** Read replica when DATABASE_READ_URL is set, else the primary. */
+  /**
+   * List, search, stats and export reads: the replica when DATABASE_READ_URL is set and it is
+   * within DATABASE_READ_MAX_LAG, else the primary (replica.ts decides per query).
+   */
   read: Database;
+  /** The replica's monitor when DATABASE_READ_URL is set. */
+  replica?: ReplicaMonitor;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -68,6 +75,11 @@ function withCommitHooks(db: Database): { db: Database; beforeCommit(hook: Commi
 export interface DatabaseOptions {
   url: string | null;
   readUrl?: string | null;
+  /** The server itself when `url` is a pooler: migrations (a session advisory lock) use it. */
+  directUrl?: string | null;
+  /** False: no named statement is sent on any pool (a pooler that cannot keep them). */
+  preparedStatements?: boolean;
+  readMaxLagMs?: number;
   poolSize?: number;
   dataDir: string;
 }
@@ -123,7 +135,14 @@ async function openEmbedded(options: DatabaseOptions, log: Logger): Promise<Data
   });
   // Fewer connections than for an external server: each is a process with its own memory.
   const handle = await openPostgres(
-    { ...options, url: cluster.url(), readUrl: null, poolSize: Math.min(options.poolSize ?? 10, 10) },
+    {
+      ...options,
+      url: cluster.url(),
+      readUrl: null,
+      directUrl: null,
+      preparedStatements: true,
+      poolSize: Math.min(options.poolSize ?? 10, 10),
+    },
     log,
   );
   return {
@@ -201,15 +220,25 @@ class GuardedPool extends pg.Pool {
   }
 }
 
-function createPool(url: string, size: number, log: Logger, name: string) {
+interface PoolOptions {
+  size: number;
+  /** Through a pooler: no startup parameter it would refuse. */
+  pooled: boolean;
+  preparedStatements: boolean;
+}
+
+function createPool(url: string, { size, pooled, preparedStatements }: PoolOptions, log: Logger, name: string) {
   const pool = new GuardedPool(
     {
       connectionString: url,
       max: size,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
-      statement_timeout: 15_000,
+      // PgBouncer refuses a connection whose startup packet sets statement_timeout (it is not a
+      // parameter it tracks); behind it, its own query_timeout bounds a query.
+      ...(pooled ? {} : { statement_timeout: 15_000 }),
       application_name: `crewdesk-${name}`,
+      ...(preparedStatements ? {} : { Client: UnnamedStatementsClient }),
     },
     createBreaker(`database-${name}`, { timeoutMs: 0, resetMs: 3_000 }),
   );
@@ -226,24 +255,35 @@ function createPool(url: string, size: number, log: Logger, name: string) {
 
 async function openPostgres(options: DatabaseOptions, log: Logger): Promise<DatabaseHandle> {
   const url = options.url as string;
-  const poolSize = options.poolSize ?? 20;
-  const pool = createPool(url, poolSize, log, 'primary');
-  const readPool = options.readUrl ? createPool(options.readUrl, poolSize, log, 'replica') : null;
+  const directUrl = options.directUrl ?? url;
+  const size = options.poolSize ?? 20;
+  const preparedStatements = options.preparedStatements ?? true;
+  const pool = createPool(url, { size, pooled: directUrl !== url, preparedStatements }, log, 'primary');
+  const readPool = options.readUrl
+    ? createPool(options.readUrl, { size, pooled: false, preparedStatements }, log, 'replica')
+    : null;
+  const replica = readPool ? new ReplicaMonitor(pool, readPool, options.readMaxLagMs ?? 5_000, log) : undefined;
+  replica?.start();
   const { db, beforeCommit } = withCommitHooks(drizzlePg(pool, { schema }) as unknown as Database);
-  const read = readPool ? (drizzlePg(readPool, { schema }) as unknown as Database) : db;
+  const read =
+    readPool && replica
+      ? (drizzlePg(new RoutingPool(pool, readPool, replica) as unknown as pg.Pool, { schema }) as unknown as Database)
+      : db;
   return {
     kind: 'postgres',
     engine: 'postgres',
     db,
     read,
+    replica,
     beforeCommit,
     pool,
     breaker: pool.breaker,
-    migrate: () => migratePostgres(url),
+    migrate: () => migratePostgres(directUrl),
     ping: async () => {
       await db.execute(sql`select 1`);
     },
     close: async () => {
+      await replica?.stop();
       await Promise.all([pool.end(), readPool?.end()]);
       pool.breaker.shutdown();
       readPool?.breaker.shutdown();

@@ -33,6 +33,27 @@ export default fp(
       );
       metrics.gauge('crewdesk_db_pool_waiting_queries', 'Queries waiting for a connection.', () => pool.waitingCount);
     }
+    const replica = app.database.replica;
+    if (replica) {
+      metrics.gauge(
+        'crewdesk_db_replica_up',
+        '1 while reads go to the read replica (it answers and is within DATABASE_READ_MAX_LAG), else 0.',
+        () => (replica.usable() ? 1 : 0),
+      );
+      metrics.gauge(
+        'crewdesk_db_replica_lag_seconds',
+        'How many seconds of the primary’s commits the replica may not have replayed (NaN before it first answers).',
+        () => replica.state().lagSeconds ?? Number.NaN,
+      );
+      const reads = metrics.counter(
+        'crewdesk_db_replica_routed_reads_total',
+        'Reads the replica router sent, by where they ran.',
+        ['target'],
+      );
+      reads.inc({ target: 'replica' }, 0);
+      reads.inc({ target: 'primary' }, 0);
+      replica.onRead = (target) => reads.inc({ target });
+    }
 
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url;

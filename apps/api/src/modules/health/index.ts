@@ -18,6 +18,7 @@ const check = z.object({
   latencyMs: z.number().optional(),
   error: z.string().optional(),
   backlog: z.number().optional(),
+  lagSeconds: z.number().nullable().optional(),
 });
 const ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.record(z.string(), check) });
 /** The detail (versions, dependencies, memory) only for this machine or a METRICS_TOKEN bearer. */
@@ -89,6 +90,22 @@ export default fp(
       }
     }
 
+    /**
+     * The read replica, when there is one: reads leave it while it is down or too far behind, so
+     * it is reported here but never makes the process unhealthy or unready.
+     */
+    function replica() {
+      const monitor = app.database.replica;
+      if (!monitor) return null;
+      const { status, lagSeconds, error } = monitor.state();
+      return {
+        status: status === 'up' ? ('up' as const) : ('down' as const),
+        kind: status,
+        lagSeconds: lagSeconds === null ? null : Math.round(lagSeconds * 1000) / 1000,
+        ...(status === 'up' ? {} : { error: error ?? 'not answered yet; reads go to the primary' }),
+      };
+    }
+
     async function live() {
       return { status: 'ok' as const };
     }
@@ -151,8 +168,8 @@ export default fp(
       probe('health', {
         summary: 'Dependencies, uptime and memory',
         description:
-          'Each dependency (database, cache, events with the outbox backlog) with its kind, every circuit breaker’s state, the version, uptime and memory. ' +
-          '503 only when the database is down: without the cache or the broker requests still succeed.',
+          'Each dependency (database, the read replica when there is one with its lag, cache, events with the outbox backlog) with its kind, every circuit breaker’s state, the version, uptime and memory. ' +
+          '503 only when the database is down: without the cache, the broker or the replica requests still succeed.',
         response: {
           200: json(health, 'Healthy: the database is up'),
           503: json(health, 'Unhealthy: the database is down'),
@@ -160,6 +177,7 @@ export default fp(
       }),
       async (request, reply) => {
         const [db, cacheCheck, eventsCheck] = await Promise.all([database(), cache(), events()]);
+        const replicaCheck = replica();
         const mem = process.memoryUsage();
         // Only the database is essential: without the cache or the broker requests still succeed.
         const status = db.status === 'up' ? 'healthy' : 'unhealthy';
@@ -169,7 +187,12 @@ export default fp(
           status,
           version: app.appVersion,
           uptimeSeconds: Math.round(process.uptime()),
-          services: { database: { ...db, kind: app.database.kind }, cache: cacheCheck, events: eventsCheck },
+          services: {
+            database: { ...db, kind: app.database.kind },
+            ...(replicaCheck ? { replica: replicaCheck } : {}),
+            cache: cacheCheck,
+            events: eventsCheck,
+          },
           breakers: app.breakers.states(),
           memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
         });
