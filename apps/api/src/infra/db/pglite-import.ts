@@ -153,8 +153,9 @@ async function matchPartitions(source: Queryable, target: pg.Client) {
     `select p.relname as parent, c.relname as child, pg_get_expr(c.relpartbound, c.oid) as bound
      from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
      join pg_namespace n on n.oid = p.relnamespace
-     where n.nspname = 'public' and c.relispartition order by p.relname, c.relname`,
+     where n.nspname = 'public' and c.relispartition and c.relkind in ('r', 'p') order by p.relname, c.relname`,
   );
+  // Tables only: the partitions of an index are in pg_inherits too, with no bound.
   for (const r of rows as { parent: string; child: string; bound: string }[]) {
     await target.query(`create table if not exists ${quote(r.child)} partition of ${quote(r.parent)} ${r.bound}`);
   }
