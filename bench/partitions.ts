@@ -230,23 +230,21 @@ async function leadsAlternative(client: pg.Client) {
     `\n${LEADS.toLocaleString('en')} leads over ${MONTHS} months: whole (unique phone index) vs partitioned by month + lead_phones`,
   );
   console.log(`${'ms (median of 5)'.padEnd(72)} ${'whole'.padStart(10)} ${'partitioned'.padStart(12)}`);
-  const fresh = (
-    s: string,
-  ) => `select gen_random_uuid() as id, 'New ' || i as first_name, '+1650' || lpad(i::text, 7, '0') as phone,
+  const fresh = `select gen_random_uuid() as id, 'New ' || i as first_name, '+1650' || lpad(i::text, 7, '0') as phone,
     md5('agent' || (i % 20))::uuid as agent_id from generate_series(1, ${IMPORT}) i`;
   // The import: its rows, the duplicate check against existing phones, then the insert.
   row(
     `import of ${IMPORT.toLocaleString('en')} leads: existing-phone lookup + insert`,
     await medianOf(() =>
       wallMs(client, [
-        `create temp table incoming on commit drop as ${fresh('whole')}`,
+        `create temp table incoming on commit drop as ${fresh}`,
         `select count(*) from whole.leads l join incoming i on i.phone = l.phone`,
         `insert into whole.leads (id, first_name, phone, agent_id) select id, first_name, phone, agent_id from incoming`,
       ]),
     ),
     await medianOf(() =>
       wallMs(client, [
-        `create temp table incoming on commit drop as ${fresh('part')}`,
+        `create temp table incoming on commit drop as ${fresh}`,
         `select count(*) from part.lead_phones l join incoming i on i.phone = l.phone`,
         `insert into part.lead_phones (phone, lead_id) select phone, id from incoming`,
         `insert into part.leads (id, first_name, phone, agent_id) select id, first_name, phone, agent_id from incoming`,
