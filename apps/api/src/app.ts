@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './infra/db/client.js';
 import { genReqId, loggerOptions } from './infra/logger/logger.js';
 import dbPlugin from './infra/db/db.plugin.js';
+import partitionsPlugin from './infra/db/partitions.plugin.js';
 import readRoutingPlugin from './infra/db/read-routing.plugin.js';
 import metricsPlugin from './infra/metrics/metrics.plugin.js';
 import cachePlugin from './infra/cache/cache.plugin.js';
@@ -85,6 +86,7 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
   await app.register(inputPlugin);
   await app.register(dbPlugin, { handle: database });
   await app.register(metricsPlugin);
+  await app.register(partitionsPlugin);
   await app.register(resiliencePlugin);
   await app.register(cachePlugin);
   await app.register(readRoutingPlugin);

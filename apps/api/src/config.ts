@@ -38,6 +38,20 @@ const csv = z.string().transform((v) =>
 );
 const services = ['auth', 'tasks', 'agents', 'leads'] as const;
 
+/** `forever` (the default: nothing is dropped) or a whole number of months, 1 to 1200. */
+const retentionMonths = z
+  .string()
+  .default('forever')
+  .transform((v, ctx) => {
+    if (v === 'forever') return null;
+    const months = /^\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(months) || months < 1 || months > 1200) {
+      ctx.addIssue({ code: 'custom', message: 'expected forever or a whole number of months from 1 to 1200' });
+      return z.NEVER;
+    }
+    return months;
+  });
+
 /** proxy-addr's names for address ranges, as Fastify's trustProxy accepts them. */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 function isProxyAddress(entry: string): boolean {
@@ -181,6 +195,9 @@ const schema = z
       .default(1000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(8_000).default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Partition maintenance (infra/db/partitions.ts): whole months of history kept before the current one.
+    ASSIGNMENTS_RETENTION_MONTHS: retentionMonths,
+    ACTIVITY_RETENTION_MONTHS: retentionMonths,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -328,6 +345,8 @@ export function loadConfig(
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     logLevel: e.LOG_LEVEL,
+    /** Retention of the partitioned history, in whole months before the current one; null keeps it all. */
+    partitions: { assignmentsMonths: e.ASSIGNMENTS_RETENTION_MONTHS, activityMonths: e.ACTIVITY_RETENTION_MONTHS },
   };
 }
 

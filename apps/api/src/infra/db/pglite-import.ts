@@ -133,9 +133,32 @@ export async function importPgliteIfPresent(options: ImportOptions): Promise<voi
 
 type Source = PGlite;
 
-async function listTables(db: { query(sql: string): Promise<{ rows: unknown[] }> }): Promise<string[]> {
-  const { rows } = await db.query(`select tablename from pg_tables where schemaname = 'public' order by tablename`);
+type Queryable = { query(sql: string): Promise<{ rows: unknown[] }> };
+
+/** The tables, a partitioned one as itself and not its partitions (rows are copied through the parent). */
+async function listTables(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query(
+    `select c.relname as tablename from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition order by c.relname`,
+  );
   return (rows as { tablename: string }[]).map((r) => r.tablename);
+}
+
+/**
+ * The source's partitions in the target too: the target was migrated today, so its months start
+ * now, while the source's go back to its oldest row. Rows then land in their month, not the default.
+ */
+async function matchPartitions(source: Queryable, target: pg.Client) {
+  const { rows } = await source.query(
+    `select p.relname as parent, c.relname as child, pg_get_expr(c.relpartbound, c.oid) as bound
+     from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
+     join pg_namespace n on n.oid = p.relnamespace
+     where n.nspname = 'public' and c.relispartition and c.relkind in ('r', 'p') order by p.relname, c.relname`,
+  );
+  // Tables only: the partitions of an index are in pg_inherits too, with no bound.
+  for (const r of rows as { parent: string; child: string; bound: string }[]) {
+    await target.query(`create table if not exists ${quote(r.child)} partition of ${quote(r.parent)} ${r.bound}`);
+  }
 }
 
 /** Every row of every table, in one transaction with foreign keys and triggers off (the rows were consistent). */
@@ -146,6 +169,7 @@ async function copyTables(source: Source, target: pg.Client): Promise<string[]> 
     throw new Error(`the tables differ after migrating both (${tables.join(', ')} / ${targetTables.join(', ')})`);
   }
   await target.query('begin');
+  await matchPartitions(source, target);
   await target.query('set local session_replication_role = replica');
   // Rows the migrations themselves inserted are in the source too.
   if (tables.length > 0) await target.query(`truncate ${tables.map(quote).join(', ')}`);

@@ -3,8 +3,9 @@ import { activity } from '../db/schema/index.js';
 import type { DomainEvent } from './events.js';
 
 /**
- * The activity consumer: records each event once in the activity log. The event id is the primary
- * key, so a repeated delivery changes nothing; it reports whether this delivery was the first.
+ * The activity consumer: records each event once in the activity log. The event id (with its time,
+ * the partition key) is the primary key, so a repeated delivery changes nothing; it reports whether
+ * this delivery was the first.
  */
 export function activityConsumer(db: Database, onRecorded?: (event: DomainEvent, first: boolean) => void) {
   return async (event: DomainEvent) => {
@@ -17,7 +18,8 @@ export function activityConsumer(db: Database, onRecorded?: (event: DomainEvent,
         payload: event.data,
         occurredAt: new Date(event.occurredAt),
       })
-      .onConflictDoNothing({ target: activity.eventId })
+      // An event's time is part of it, so a redelivery conflicts on both (the table's key).
+      .onConflictDoNothing({ target: [activity.eventId, activity.occurredAt] })
       .returning({ id: activity.eventId });
     onRecorded?.(event, inserted.length > 0);
   };

@@ -1,14 +1,12 @@
-import { asc, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.js';
-import { outbox } from '../db/schema/index.js';
+import { OUTBOX_KEEP_PUBLISHED_MS, outbox } from '../db/schema/index.js';
 import { guarded, type Breaker } from '../resilience/breakers.js';
 import type { EventBroker } from './broker.js';
 import type { DomainEvent, Topic } from './events.js';
 
 const BATCH = 200;
-/** Published events are kept this long (the activity log keeps them for good). */
-const KEEP_PUBLISHED_MS = 7 * 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
 
 export interface RelayOptions {
@@ -133,13 +131,21 @@ export class OutboxRelay {
           }) as DomainEvent,
       );
       await guarded(this.breaker, () => this.broker.publish(events));
+      // The batch's span of created_at as well as its ids, so only the months it falls in are
+      // searched (the outbox is partitioned by month of created_at; Date keeps milliseconds, the
+      // column microseconds, hence the upper bound a millisecond on).
+      const times = rows.map((r) => r.createdAt.getTime());
       await tx
         .update(outbox)
         .set({ publishedAt: sql`now()` })
         .where(
-          inArray(
-            outbox.id,
-            rows.map((r) => r.id),
+          and(
+            inArray(
+              outbox.id,
+              rows.map((r) => r.id),
+            ),
+            gte(outbox.createdAt, new Date(Math.min(...times))),
+            lt(outbox.createdAt, new Date(Math.max(...times) + 1)),
           ),
         );
       return rows.length;
@@ -149,6 +155,8 @@ export class OutboxRelay {
   private async prune() {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    await this.db.delete(outbox).where(lt(outbox.publishedAt, new Date(Date.now() - KEEP_PUBLISHED_MS)));
+    const before = new Date(Date.now() - OUTBOX_KEEP_PUBLISHED_MS);
+    // An event is published after it is created: the created_at bound leaves out the newer months.
+    await this.db.delete(outbox).where(and(lt(outbox.publishedAt, before), lt(outbox.createdAt, before)));
   }
 }

@@ -1,5 +1,16 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { users } from './users.js';
 
 export const leadStatus = pgEnum('lead_status', ['new', 'contacted', 'qualified', 'won', 'lost']);
@@ -99,10 +110,16 @@ export const leads = pgTable(
   ],
 );
 
+/**
+ * Who got which lead, when, why and from whom: append-only history, partitioned by month of
+ * `assigned_at` (migration 0010; partitions.ts creates the months ahead and applies
+ * ASSIGNMENTS_RETENTION_MONTHS). PostgreSQL wants the partition key in the primary key, hence
+ * (id, assigned_at); ids are uuidv7 and unique on their own.
+ */
 export const assignments = pgTable(
   'assignments',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     // References checked per statement by triggers (migration 0002), not per row: see `leads`.
     leadId: uuid('lead_id').notNull(),
     agentId: uuid('agent_id').notNull(),
@@ -110,7 +127,11 @@ export const assignments = pgTable(
     assignedBy: uuid('assigned_by'),
     reason: assignmentReason('reason').notNull(),
   },
-  (t) => [index('assignments_lead_idx').on(t.leadId), index('assignments_agent_idx').on(t.agentId)],
+  (t) => [
+    primaryKey({ columns: [t.id, t.assignedAt] }),
+    index('assignments_lead_idx').on(t.leadId),
+    index('assignments_agent_idx').on(t.agentId),
+  ],
 );
 
 /**
