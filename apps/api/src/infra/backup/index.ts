@@ -11,5 +11,5 @@ export {
   type RestoreResult,
 } from './backup.js';
 export { openConnection, type Connection } from './connect.js';
-export { RestoreMismatchError, tableChecksum, listTables } from './snapshot.js';
-export { readSchemaVersion } from './schema-version.js';
+export { checksumAll, listTables, RestoreMismatchError, tableChecksum } from './snapshot.js';
+export { applyMigrations, readSchemaVersion } from './schema-version.js';
