@@ -293,7 +293,7 @@ async function main(argv: string[]): Promise<number> {
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
     }));
     if (positionals.length > 1)
-      return usageError(`${first} takes one ${command.positional}, not ${positionals.length}.`);
+      return usageError(`${first} takes one ${command.synopsis.split(' ')[0]}, not ${positionals.length}.`);
     if (command.positional) values[command.positional] = positionals[0];
   } catch (err) {
     return usageError(`${first}: ${(err as Error).message}`);

@@ -119,10 +119,7 @@ const backupVariables = {
   AWS_ENDPOINT_URL: z.url('expected the S3-compatible server’s URL (https://minio.example:9000)').optional(),
 };
 type BackupEnv = z.output<z.ZodObject<typeof backupVariables>>;
-function backupRules(
-  env: BackupEnv,
-  ctx: z.RefinementCtx,
-) {
+function backupRules(env: BackupEnv, ctx: z.RefinementCtx) {
   if ((env.AWS_ACCESS_KEY_ID === undefined) !== (env.AWS_SECRET_ACCESS_KEY === undefined)) {
     ctx.addIssue({
       code: 'custom',
