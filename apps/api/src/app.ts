@@ -12,6 +12,7 @@ import metricsPlugin from './infra/metrics/metrics.plugin.js';
 import cachePlugin from './infra/cache/cache.plugin.js';
 import resiliencePlugin from './infra/resilience/resilience.plugin.js';
 import eventsPlugin from './infra/events/events.plugin.js';
+import backupPlugin from './infra/backup/backup.plugin.js';
 import securityPlugin from './infra/http/security.plugin.js';
 import errorsPlugin, { clientErrorHandler, frameworkErrors } from './infra/http/errors.plugin.js';
 import telemetryPlugin from './infra/telemetry/telemetry.plugin.js';
@@ -91,6 +92,7 @@ export async function buildApp({ config, database, webRoot, logStream }: BuildOp
   await app.register(cachePlugin);
   await app.register(readRoutingPlugin);
   await app.register(eventsPlugin);
+  await app.register(backupPlugin);
   await app.register(rateLimitPlugin);
   await app.register(idempotencyPlugin);
   await app.register(docsModule);

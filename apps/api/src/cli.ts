@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closest, distance } from 'fastest-levenshtein';
 import pino from 'pino';
@@ -5,6 +6,15 @@ import { read } from 'read';
 import { createUserBody, email as emailSchema } from '@crewdesk/contracts';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './infra/db/client.js';
+import {
+  ArchiveError,
+  BackupBusy,
+  BackupRefused,
+  openConnection,
+  openStore,
+  runBackup,
+  runRestore,
+} from './infra/backup/index.js';
 import { recordEvents } from './infra/events/events.js';
 import { databaseSessionEnder, rotateSigningKey } from './modules/auth/index.js';
 import { UsersService } from './modules/users/index.js';
@@ -12,7 +22,7 @@ import { AppError } from './shared/errors.js';
 import { version } from './version.js';
 
 /** sysexits(3): what scripts around the CLI can tell apart. */
-const EXIT = { ok: 0, failure: 1, usage: 64, refused: 65, noUser: 67 } as const;
+const EXIT = { ok: 0, failure: 1, usage: 64, refused: 65, noUser: 67, busy: 75 } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | undefined>;
@@ -24,12 +34,18 @@ interface Command {
   options: Options;
   /** The options it cannot do without. */
   required?: string[];
+  /** The one argument it takes that is not an option, stored in the values under this name. */
+  positional?: string;
   /** It works on files alone: the database is not opened (nor migrated). */
   offline?: (values: Values, config: Config) => Promise<number>;
   run?(values: Values, context: { database: DatabaseHandle; config: Config }): Promise<number>;
 }
 
 class Refused extends Error {}
+class UsageError extends Error {}
+
+const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
+const quiet = () => pino({ level: 'warn' });
 
 /** Asks on the terminal without echoing; reads a line from stdin when it is not a terminal (scripts). */
 async function askPassword(prompt: string): Promise<string> {
@@ -130,6 +146,100 @@ const commands: Record<string, Command> = {
   },
 };
 
+commands.backup = {
+  synopsis: '[--to DIR | --to s3://bucket/prefix]',
+  summary:
+    'one archive of the database and the uploaded files (named by date, version and schema version) in --to, ' +
+    'BACKUP_S3_URL or BACKUP_DIR; keeps the newest BACKUP_KEEP there',
+  options: { to: { type: 'string' } },
+  async offline(values, config) {
+    const destination = (values.to as string | undefined) ?? config.backup.s3Url ?? config.backup.dir;
+    if (!destination)
+      throw new UsageError('backup needs --to DIR or --to s3://bucket/prefix (or BACKUP_DIR / BACKUP_S3_URL).');
+    if (destination.startsWith('s3:') && !S3_URL.test(destination)) {
+      throw new UsageError(`backup: --to ${destination} is not s3://bucket or s3://bucket/prefix.`);
+    }
+    const connection = await openConnection(
+      { url: config.database.url, dataDir: config.dataDir, purpose: 'backup' },
+      quiet(),
+    );
+    try {
+      const result = await runBackup({
+        client: connection.client,
+        engine: connection.engine,
+        version,
+        uploadsDir: config.uploads.path,
+        store: openStore(destination, config.backup.s3),
+        keep: config.backup.keep,
+      });
+      const { manifest } = result;
+      const rows = manifest.tables.reduce((sum, table) => sum + table.rows, 0);
+      console.log(
+        `Backup written: ${result.location}\n` +
+          `  ${manifest.engine} (PostgreSQL ${manifest.server}, through ${connection.via}), schema version ${manifest.schema.version}: ` +
+          `${manifest.tables.length} tables, ${rows} rows; ${manifest.uploads.files} uploaded files; ` +
+          `${result.bytes} bytes in ${result.ms} ms` +
+          (result.removed.length
+            ? `\n  Retention (BACKUP_KEEP=${config.backup.keep}) removed: ${result.removed.join(', ')}`
+            : ''),
+      );
+      return EXIT.ok;
+    } finally {
+      await connection.close();
+    }
+  },
+};
+
+commands.restore = {
+  synopsis: 'FILE|s3://bucket/key [--force]',
+  summary:
+    'replace the database and the uploaded files with a backup; refuses a database holding data without --force, ' +
+    'runs the migrations since the backup; all or nothing',
+  options: { force: { type: 'boolean' } },
+  positional: 'from',
+  async offline(values, config) {
+    const from = values.from as string | undefined;
+    if (!from) throw new UsageError('restore needs the backup to restore: a file or s3://bucket/key.');
+    if (from.startsWith('s3:') && !S3_URL.test(from)) throw new UsageError(`restore: ${from} is not s3://bucket/key.`);
+    if (!from.startsWith('s3:') && !existsSync(from)) throw new Refused(`restore: ${from}: no such file.`);
+    const connection = await openConnection(
+      { url: config.database.url, dataDir: config.dataDir, purpose: 'restore' },
+      quiet(),
+    );
+    try {
+      const result = await runRestore({
+        client: connection.client,
+        from,
+        s3: config.backup.s3,
+        uploadsDir: config.uploads.path,
+        force: Boolean(values.force),
+      });
+      const { manifest } = result;
+      const rows = manifest.tables.reduce((sum, table) => sum + table.rows, 0);
+      console.log(
+        `Restored ${from} into ${connection.engine}: the backup of ${manifest.createdAt} (Crewdesk ${manifest.crewdesk}, ` +
+          `${manifest.engine}, schema version ${manifest.schema.version}).\n` +
+          `  ${manifest.tables.length} tables, ${rows} rows, every table's checksum matches the backup's; ` +
+          `${manifest.uploads.files} uploaded files; ${result.ms} ms` +
+          (result.migratedFrom !== null
+            ? `\n  Migrated forward from schema version ${result.migratedFrom} to ${result.schemaVersion}.`
+            : ''),
+      );
+      return EXIT.ok;
+    } catch (err) {
+      if (err instanceof BackupRefused || err instanceof ArchiveError || err instanceof BackupBusy) throw err;
+      throw new Error(
+        `Restore failed, and nothing was changed (the database is as it was): ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    } finally {
+      await connection.close();
+    }
+  },
+};
+
 const usage = `Usage: npm run cli -- <command> [options]
        (a release: npm run cli:prod -- <command> [options])
 
@@ -143,7 +253,8 @@ Options:
   -V, --version    print the version
 
 Configuration comes from the environment, as for the server (DATA_DIR, DATABASE_URL, …).
-Exit status: 0 done, 64 wrong usage, 65 input refused, 67 no such account, 1 anything else.`;
+Exit status: 0 done, 64 wrong usage, 65 input refused, 67 no such account,
+75 busy (another backup or restore is running), 1 anything else.`;
 
 /** The command nearest to a mistyped one (edit distance ≤ 3), for the hint. */
 function nearest(typed: string): string | null {
@@ -174,12 +285,16 @@ async function main(argv: string[]): Promise<number> {
   }
   let values: Values;
   try {
-    ({ values } = parseArgs({
+    let positionals: string[];
+    ({ values, positionals } = parseArgs({
       args: rest,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: Boolean(command.positional),
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
     }));
+    if (positionals.length > 1)
+      return usageError(`${first} takes one ${command.synopsis.split(' ')[0]}, not ${positionals.length}.`);
+    if (command.positional) values[command.positional] = positionals[0];
   } catch (err) {
     return usageError(`${first}: ${(err as Error).message}`);
   }
@@ -201,7 +316,12 @@ async function main(argv: string[]): Promise<number> {
       await database.close();
     }
   } catch (err) {
-    if (err instanceof Refused) {
+    if (err instanceof UsageError) return usageError(err.message);
+    if (err instanceof BackupBusy) {
+      console.error(err.message);
+      return EXIT.busy;
+    }
+    if (err instanceof Refused || err instanceof BackupRefused || err instanceof ArchiveError) {
       console.error(err.message);
       return EXIT.refused;
     }

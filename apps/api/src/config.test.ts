@@ -314,4 +314,53 @@ describe('loadConfig', () => {
       expect(ENV_NAMES).not.toContain('JWT_SECRET');
     });
   });
+
+  describe('backups', () => {
+    it('defaults: nothing scheduled, 14 kept, no S3 endpoint', () => {
+      const { backup } = loadConfig({});
+      expect(backup).toMatchObject({ dir: null, s3Url: null, keep: 14, schedule: null });
+      expect(backup.s3).toEqual({ region: null, endpoint: null, credentials: null });
+    });
+
+    it('reads the S3 settings from the standard AWS_* variables', () => {
+      const { backup } = loadConfig({
+        BACKUP_S3_URL: 's3://my-bucket/crewdesk',
+        BACKUP_SCHEDULE: '0 3 * * *',
+        BACKUP_KEEP: '30',
+        AWS_ACCESS_KEY_ID: 'AKIA',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_REGION: 'eu-west-1',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9000',
+      });
+      expect(backup).toMatchObject({ s3Url: 's3://my-bucket/crewdesk', schedule: '0 3 * * *', keep: 30 });
+      expect(backup.s3).toEqual({
+        region: 'eu-west-1',
+        endpoint: 'http://127.0.0.1:9000',
+        credentials: { accessKeyId: 'AKIA', secretAccessKey: 'secret', sessionToken: undefined },
+      });
+    });
+
+    it('names every bad backup variable: a cron that is not one, a schedule with nowhere to go, half a key pair, a bad bucket URL', () => {
+      let error: ConfigError | undefined;
+      try {
+        loadConfig({
+          BACKUP_SCHEDULE: 'every day',
+          BACKUP_KEEP: '0',
+          BACKUP_S3_URL: 'https://bucket',
+          AWS_ACCESS_KEY_ID: 'AKIA',
+        });
+      } catch (err) {
+        error = err as ConfigError;
+      }
+      expect(error?.problems.join('\n')).toMatch(/BACKUP_SCHEDULE: expected a cron expression/);
+      expect(error?.problems.join('\n')).toMatch(/BACKUP_KEEP/);
+      expect(error?.problems.join('\n')).toMatch(/BACKUP_S3_URL: expected s3:\/\/bucket/);
+      expect(() => loadConfig({ AWS_ACCESS_KEY_ID: 'AKIA' })).toThrow(
+        /AWS_SECRET_ACCESS_KEY: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together/,
+      );
+      expect(() => loadConfig({ BACKUP_SCHEDULE: '0 3 * * *' })).toThrow(
+        /BACKUP_SCHEDULE: scheduled backups need somewhere to go/,
+      );
+    });
+  });
 });

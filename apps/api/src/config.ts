@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
+import { Cron } from 'croner';
 import { pemBlocks } from './shared/pem.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -102,6 +103,73 @@ const trustProxy = z
     return entries;
   });
 
+// Backups (infra/backup): where `cli backup` and the schedule write, what they keep, and the S3
+// client's settings, named as the AWS SDK and every S3 tool name them.
+const backupVariables = {
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_S3_URL: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected s3://bucket or s3://bucket/prefix')
+    .optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(14),
+  BACKUP_SCHEDULE: z
+    .string()
+    .refine((expression) => {
+      try {
+        new Cron(expression, { paused: true, timezone: 'UTC' }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected a cron expression such as "0 3 * * *" (every day at 03:00 UTC)')
+    .optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'expected a region name such as eu-west-1')
+    .optional(),
+  AWS_ENDPOINT_URL: z.url('expected the S3-compatible server’s URL (https://minio.example:9000)').optional(),
+};
+type BackupEnv = z.output<z.ZodObject<typeof backupVariables>>;
+function backupRules(env: BackupEnv, ctx: z.RefinementCtx) {
+  if ((env.AWS_ACCESS_KEY_ID === undefined) !== (env.AWS_SECRET_ACCESS_KEY === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AWS_SECRET_ACCESS_KEY'],
+      message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together',
+    });
+  }
+  if (env.BACKUP_SCHEDULE && !env.BACKUP_DIR && !env.BACKUP_S3_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BACKUP_SCHEDULE'],
+      message: 'scheduled backups need somewhere to go: set BACKUP_DIR or BACKUP_S3_URL',
+    });
+  }
+}
+function backupConfig(e: BackupEnv) {
+  return {
+    dir: e.BACKUP_DIR ? resolve(e.BACKUP_DIR) : null,
+    s3Url: e.BACKUP_S3_URL ?? null,
+    keep: e.BACKUP_KEEP,
+    schedule: e.BACKUP_SCHEDULE ?? null,
+    s3: {
+      region: e.AWS_REGION ?? null,
+      endpoint: e.AWS_ENDPOINT_URL ?? null,
+      credentials:
+        e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+          ? {
+              accessKeyId: e.AWS_ACCESS_KEY_ID,
+              secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+              sessionToken: e.AWS_SESSION_TOKEN,
+            }
+          : null,
+    },
+  };
+}
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -198,7 +266,9 @@ const schema = z
     // Partition maintenance (infra/db/partitions.ts): whole months of history kept before the current one.
     ASSIGNMENTS_RETENTION_MONTHS: retentionMonths,
     ACTIVITY_RETENTION_MONTHS: retentionMonths,
+    ...backupVariables,
   })
+  .superRefine(backupRules)
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
     for (const name of ['DATABASE_URL', 'JWT_PRIVATE_KEY', 'CORS_ORIGINS'] as const) {
@@ -251,6 +321,7 @@ export const FILE_VARIABLES = [
   'METRICS_TOKEN',
   'ADMIN_PASSWORD',
   'SENTRY_DSN',
+  'AWS_SECRET_ACCESS_KEY',
 ] as const;
 
 /** Every variable this configuration reads: the schema's keys and the `_FILE` forms of the secrets. */
@@ -347,6 +418,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     /** Retention of the partitioned history, in whole months before the current one; null keeps it all. */
     partitions: { assignmentsMonths: e.ASSIGNMENTS_RETENTION_MONTHS, activityMonths: e.ACTIVITY_RETENTION_MONTHS },
+    backup: backupConfig(e),
   };
 }
 

@@ -41,7 +41,7 @@ function onTerminal(args: string[], env: Record<string, string>, prompt: string,
   );
 }
 
-const COMMANDS = ['migrate', 'create-admin', 'reset-password', 'rotate-signing-key'];
+const COMMANDS = ['migrate', 'create-admin', 'reset-password', 'rotate-signing-key', 'backup', 'restore'];
 
 async function jwksKids(app: FastifyInstance): Promise<string[]> {
   const res = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
@@ -84,6 +84,34 @@ describe('cli: behaves like a command-line tool', () => {
     const missing = await cli(['reset-password']);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('reset-password needs --email');
+  }, 120_000);
+});
+
+describe('cli backup and restore: usage errors (the drills are apps/api/test-services/backup-restore.test.ts)', () => {
+  afterAll(killLeftovers);
+
+  it('backup without a destination, or with a malformed s3:// one, exits 64 naming what it needs', async () => {
+    const none = await cli(['backup'], { DATABASE_URL: 'memory://' });
+    expect(none.code).toBe(64);
+    expect(none.stderr).toContain('backup needs --to DIR or --to s3://bucket/prefix (or BACKUP_DIR / BACKUP_S3_URL)');
+    const bad = await cli(['backup', '--to', 's3://'], { DATABASE_URL: 'memory://' });
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('is not s3://bucket or s3://bucket/prefix');
+  }, 120_000);
+
+  it('restore without a backup or with two exits 64; a missing file exits 65; an in-memory database exits 65', async () => {
+    const none = await cli(['restore'], { DATABASE_URL: 'memory://' });
+    expect(none.code).toBe(64);
+    expect(none.stderr).toContain('restore needs the backup to restore');
+    const two = await cli(['restore', 'a.tar.gz', 'b.tar.gz'], { DATABASE_URL: 'memory://' });
+    expect(two.code).toBe(64);
+    expect(two.stderr).toContain('restore takes one FILE|s3://bucket/key, not 2');
+    const missing = await cli(['restore', '/nonexistent/crewdesk.tar.gz'], { DATABASE_URL: 'memory://' });
+    expect(missing.code).toBe(65);
+    expect(missing.stderr).toContain('no such file');
+    const memory = await cli(['backup', '--to', tempDataDir()], { DATABASE_URL: 'memory://' });
+    expect(memory.code).toBe(65);
+    expect(memory.stderr).toContain('an in-memory database has nothing to back up');
   }, 120_000);
 });
 
