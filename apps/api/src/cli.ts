@@ -160,7 +160,7 @@ commands.backup = {
       throw new UsageError(`backup: --to ${destination} is not s3://bucket or s3://bucket/prefix.`);
     }
     const connection = await openConnection(
-      { url: config.database.url, dataDir: config.dataDir, purpose: 'backup' },
+      { url: config.database.directUrl ?? config.database.url, dataDir: config.dataDir, purpose: 'backup' },
       quiet(),
     );
     try {
@@ -203,7 +203,7 @@ commands.restore = {
     if (from.startsWith('s3:') && !S3_URL.test(from)) throw new UsageError(`restore: ${from} is not s3://bucket/key.`);
     if (!from.startsWith('s3:') && !existsSync(from)) throw new Refused(`restore: ${from}: no such file.`);
     const connection = await openConnection(
-      { url: config.database.url, dataDir: config.dataDir, purpose: 'restore' },
+      { url: config.database.directUrl ?? config.database.url, dataDir: config.dataDir, purpose: 'restore' },
       quiet(),
     );
     try {

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import fp from 'fastify-plugin';
-import type pg from 'pg';
+import pg from 'pg';
 import { BackupBusy, openStore, runBackup } from './backup.js';
 
 /** Held for as long as a replica is the one that runs scheduled backups (on its own connection). */
@@ -34,32 +34,45 @@ export default fp(
     }
     const destination = (settings.s3Url ?? settings.dir)!;
     const log = app.log.child({ job: 'backup' });
-    let leader: pg.PoolClient | null = null;
+    // The lock is a session's, and so is the backup's snapshot: behind a transaction pooler
+    // (DATABASE_DIRECT_URL set) both need a connection to the server itself, not one of the pool's.
+    const directUrl = app.database.directUrl;
+    const connect = async (): Promise<{ client: pg.ClientBase; end: (err?: Error) => void }> => {
+      if (!directUrl) {
+        const client = await pool.connect();
+        return { client, end: (err) => client.release(err ?? true) };
+      }
+      const client = new pg.Client({ connectionString: directUrl, application_name: 'crewdesk-backup' });
+      client.on('error', () => {});
+      await client.connect();
+      return { client, end: () => void client.end().catch(() => {}) };
+    };
+    let leader: { client: pg.ClientBase; end: (err?: Error) => void } | null = null;
 
-    const lead = async (): Promise<pg.PoolClient | null> => {
-      if (leader) return leader;
-      const client = await pool.connect();
-      const { rows } = await client
+    const lead = async (): Promise<pg.ClientBase | null> => {
+      if (leader) return leader.client;
+      const session = await connect();
+      const { rows } = await session.client
         .query<{ won: boolean }>('select pg_try_advisory_lock($1) as won', [SCHEDULER_LOCK_KEY])
         .catch((err: Error) => {
-          client.release(err);
+          session.end(err);
           throw err;
         });
       if (!rows[0]?.won) {
-        client.release();
+        session.end();
         return null;
       }
       log.info({ destination, schedule: settings.schedule }, 'this replica runs the scheduled backups');
-      leader = client;
-      return client;
+      leader = session;
+      return session.client;
     };
     const resign = (err?: Error) => {
-      leader?.release(err ?? true);
+      leader?.end(err);
       leader = null;
     };
 
     const tick = async () => {
-      let client: pg.PoolClient | null;
+      let client: pg.ClientBase | null;
       try {
         client = await lead();
       } catch (err) {
@@ -113,7 +126,7 @@ export default fp(
       job.stop();
       await running;
       if (leader) {
-        await leader.query('select pg_advisory_unlock($1)', [SCHEDULER_LOCK_KEY]).catch(() => {});
+        await leader.client.query('select pg_advisory_unlock($1)', [SCHEDULER_LOCK_KEY]).catch(() => {});
         resign();
       }
     });

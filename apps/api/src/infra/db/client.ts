@@ -42,6 +42,12 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   close(): Promise<void>;
   pool?: pg.Pool;
+  /**
+   * The server itself when `pool` reaches it through a transaction pooler (DATABASE_DIRECT_URL):
+   * what needs a session of its own (a session advisory lock, a snapshot across statements) opens
+   * a connection here. Unset when the pool's connections are the server's own.
+   */
+  directUrl?: string;
   /** Opens when connecting to PostgreSQL keeps failing, so requests fail fast instead of waiting. */
   breaker?: Breaker;
   /**
@@ -278,6 +284,7 @@ async function openPostgres(options: DatabaseOptions, log: Logger): Promise<Data
     beforeCommit,
     pool,
     breaker: pool.breaker,
+    ...(directUrl !== url ? { directUrl } : {}),
     migrate: () => migratePostgres(directUrl),
     ping: async () => {
       await db.execute(sql`select 1`);
