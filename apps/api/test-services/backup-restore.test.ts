@@ -27,6 +27,7 @@ import { version } from '../src/version.js';
 import { createUser, testConfig, type SignedIn } from '../test/helper.js';
 import { createAgent, csvOf, importNow, phones, upload } from '../test/leads/support.js';
 import { exitWithin, killLeftovers, run } from '../test/ops/processes.js';
+import { PgBouncerServer } from './pgbouncer-server.js';
 import { PostgresServer } from './postgres-server.js';
 import { freePort } from './redis-server.js';
 import { S3Server } from './s3-server.js';
@@ -514,6 +515,46 @@ describe('backup and restore drills', () => {
       );
     } finally {
       await Promise.all(replicas.map((r) => r.close()));
+    }
+  }, 60_000);
+
+  it('BACKUP_SCHEDULE behind PgBouncer: the leader lock is held on DATABASE_DIRECT_URL, so one server connection shared by both replicas still elects one', async () => {
+    // One server connection: every transaction of both replicas runs on the same backend, where a
+    // session lock taken through the pooler would be granted again to the other replica.
+    const pooler = new PgBouncerServer(await freePort(), server.pg!, 1);
+    await pooler.start();
+    const dir = join(work, 'scheduled-pooled');
+    const env = {
+      DATABASE_URL: postgres.url.replace(`:${server.pg!.port}/`, `:${pooler.port}/`),
+      DATABASE_DIRECT_URL: postgres.url,
+      DATABASE_PREPARED_STATEMENTS: 'false',
+      BACKUP_SCHEDULE: '* * * * * *',
+      BACKUP_DIR: dir,
+      BACKUP_KEEP: '100',
+    };
+    const replicas = [await app(env), await app(env)];
+    const successes = async (replica: FastifyInstance) =>
+      Number(/crewdesk_backups_total\{result="success"\} (\d+)/.exec(await replica.metrics.render())![1]);
+    try {
+      await new Promise((r) => setTimeout(r, 3_500));
+      const counts = await Promise.all(replicas.map(successes));
+      expect(
+        counts.filter((n) => n > 0),
+        `successes per replica: ${counts}`,
+      ).toHaveLength(1);
+      await Promise.all(replicas.map((r) => r.close()));
+      // The snapshot was the primary's: the newest archive restores to what the source holds.
+      const archive = readdirSync(dir).sort().at(-1)!;
+      const restored = await createDb('from_pooled');
+      const res = await cli(['restore', join(dir, archive)], {
+        DATABASE_URL: restored,
+        UPLOAD_PATH: join(work, 'uploads-pooled'),
+      });
+      expect(res.code, res.stderr).toBe(0);
+      expect(await sumsOf(restored)).toEqual(await sumsOf(postgres.url));
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await pooler.destroy();
     }
   }, 60_000);
 });
