@@ -1,10 +1,11 @@
 /**
  * npm run bench:import — imports 100,000 generated lead rows through the real HTTP route
- * (parse, validate, dedupe, distribute, insert) on the embedded database and, when
+ * (parse, validate, dedupe, distribute, insert) on the embedded engine (the PostgreSQL server
+ * Crewdesk runs in DATA_DIR when there is no DATABASE_URL, as `npm start` does) and, when
  * BENCH_DATABASE_URL is set, on PostgreSQL, the way the web app does: a dry run for the report,
  * then the import. The import's time (request to last row committed) is the budgeted figure.
  * The same rows go up as a CSV and as an XLSX (shared strings, as Excel writes them).
- * Prints rows/s and peak RSS for each, and the time the file reader alone takes (best of three),
+ * Prints rows/s and peak RSS (this Node process; npm run bench:embedded sums the engine's) for each, and the time the file reader alone takes (best of three),
  * which a busy machine distorts less than the whole import. While the import runs, another user
  * pages through their task list (a cursor page: every request reaches the database) from a few
  * concurrent loops (each pausing 10 ms between requests), and the p99 of those requests is printed: an import must not stall the others.
@@ -63,13 +64,9 @@ const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : NaN;
 
 /** The pid of the server's postmaster (the parent of a backend), when it runs on this machine. */
-async function postmasterPid(databaseUrl: string): Promise<number | null> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
-  const parent = Number(procStat(rows[0]!.pid)?.[1]);
-  await client.end();
-  return parent || null;
+async function postmasterPid(pool: pg.Pool): Promise<number | null> {
+  const { rows } = await pool.query<{ pid: number }>('select pg_backend_pid() as pid');
+  return Number(procStat(rows[0]!.pid)?.[1]) || null;
 }
 
 async function freshPostgresDatabase(serverUrl: string): Promise<string> {
@@ -163,7 +160,7 @@ async function run(label: string, databaseUrl: string, file: Buffer, format: For
   const dry = await post(true);
   const dryRunSeconds = (performance.now() - dryStarted) / 1000;
   if (dry.statusCode !== 200) throw new Error(`dry run failed: ${dry.body}`);
-  const postmaster = label === 'postgres' ? await postmasterPid(databaseUrl) : null;
+  const postmaster = app.database.pool ? await postmasterPid(app.database.pool) : null;
   listing = true;
   const loops = Array.from({ length: LIST_LOOPS }, listLoop);
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -232,7 +229,8 @@ if (target === 'reader') {
 } else if (target) {
   await run(
     target,
-    target === 'postgres' ? await freshPostgresDatabase(process.env.BENCH_DATABASE_URL!) : 'memory://',
+    // No DATABASE_URL: the embedded engine users get, its server in the run's DATA_DIR.
+    target === 'postgres' ? await freshPostgresDatabase(process.env.BENCH_DATABASE_URL!) : '',
     generateFile(ROWS, format),
     format,
   );

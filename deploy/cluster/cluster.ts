@@ -64,6 +64,7 @@ const apis: ApiProcess[] = [];
 let ready = false;
 let stopping = false;
 let urls = { gateway: '', gatewayHttp: '' };
+let backupDir: string | null = null;
 
 function writeClusterFile(): void {
   if (!ready || stopping || !servers || !gateway) return;
@@ -86,6 +87,8 @@ function writeClusterFile(): void {
     readDatabaseUrl: servers.replica!.url,
     redisUrl: servers.redis.url,
     amqpUrl: servers.rabbit.url,
+    /** Where the scheduled backups go, unless BACKUP_S3_URL sends them to S3. */
+    backupDir,
     processes,
   };
   writeFileSync(`${clusterFile}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
@@ -175,6 +178,11 @@ try {
     SHUTDOWN_DRAIN_MS: '3000',
     JWT_PRIVATE_KEY: jwtKey,
     CORS_ORIGINS: urls.gateway,
+    // Every replica keeps an import's original file in the one place, as on a shared volume.
+    UPLOAD_PATH: join(dir, 'uploads'),
+    // Daily at 03:00 UTC, by whichever replica holds the schedule's lock (BACKUP_SCHEDULE overrides).
+    BACKUP_SCHEDULE: '0 3 * * *',
+    BACKUP_DIR: join(dir, 'backups'),
     ...process.env,
     NODE_ENV: 'production',
     ...servers.env,
@@ -182,6 +190,7 @@ try {
     TRUST_PROXY: 'loopback',
     HOST: '127.0.0.1',
   };
+  backupDir = env.BACKUP_S3_URL ? null : (env.BACKUP_DIR ?? null);
   log('migrating');
   // Straight to the primary: the migration lock is a session advisory lock, which a transaction pooler cannot hold.
   await migrate({ ...env, DATABASE_URL: servers.postgres.url });

@@ -168,7 +168,7 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
     expect(migrate.output()).toContain('Migrations applied (postgres)');
   }, 60_000);
 
-  it('cannot write outside /data and /tmp (the tree is mounted read-only for uid 1000)', async () => {
+  it('cannot write outside /data and /tmp (the tree is mounted read-only for uid 1000); /data/uploads and /data/backups are the app user’s', async () => {
     const write = start(['node', '-e', "require('fs').writeFileSync('/app/written', 'x')"]);
     expect(await write.exit).not.toBe(0);
     expect(write.output()).toMatch(/EROFS|EACCES/);
@@ -178,6 +178,13 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
       "require('fs').writeFileSync('/data/written', 'x'); require('fs').rmSync('/data/written')",
     ]);
     expect(await data.exit, data.output()).toBe(0);
+    // Where compose mounts its shared named volumes: a new volume takes the image's owner there.
+    const shared = start([
+      'node',
+      '-e',
+      "for (const d of ['/data/uploads', '/data/backups']) { const s = require('fs').statSync(d); if (s.uid !== 1000 || !s.isDirectory()) throw new Error(d + ' is owned by ' + s.uid); require('fs').writeFileSync(d + '/w', 'x'); require('fs').rmSync(d + '/w'); }",
+    ]);
+    expect(await shared.exit, shared.output()).toBe(0);
   }, 30_000);
 
   it('serves as uid 1000 under tini: ready, the web app, the API reference (bundled swagger-ui finding its files), APP_REVISION in crewdesk_build_info, a lead file checked in worker threads, HEALTHCHECK passes; SIGTERM stops it cleanly', async () => {

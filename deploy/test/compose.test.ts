@@ -102,9 +102,11 @@ describe('deploy/compose.production.yml', () => {
   });
 
   it('passes secrets as files, never inline: no secret-looking value in any environment', () => {
+    // URLs that name a place and carry no credential: a bucket (s3://bucket/prefix), an S3 endpoint.
+    const locations = new Set(['BACKUP_S3_URL', 'AWS_ENDPOINT_URL']);
     for (const [name, service] of services) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
-        if (/PASSWORD|SECRET|TOKEN|PRIVATE_KEY|_URL$/.test(key)) {
+        if (/PASSWORD|SECRET|TOKEN|PRIVATE_KEY|_URL$/.test(key) && !locations.has(key)) {
           expect(key, `${name}: ${key} is a secret and must be a _FILE`).toMatch(/_FILE$/);
           expect(value, `${name}: ${key}`).toMatch(/^\/run\/secrets\//);
         }
@@ -125,12 +127,20 @@ describe('deploy/compose.production.yml', () => {
       }
     }
     expect(named.sort()).toEqual([
+      'backups',
       'postgres-data',
       'postgres-replica-data',
       'rabbitmq-data',
       'redis-data',
+      'uploads',
       'web-assets',
     ]);
+    // Every API container shares the import originals and the backups (what a restore brings back).
+    for (const [name, service] of apiServices.filter(([name]) => name !== 'migrate')) {
+      expect(service.volumes, name).toEqual(['uploads:/data/uploads', 'backups:/data/backups']);
+      expect(service.environment?.UPLOAD_PATH, name).toBe('/data/uploads');
+      expect(service.environment?.BACKUP_DIR, name).toBe('/data/backups');
+    }
   });
 
   it('mounts the gateway config rendered from deploy/nginx for these service names', () => {

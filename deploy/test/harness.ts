@@ -18,6 +18,8 @@ export interface ClusterFile {
   readDatabaseUrl: string;
   redisUrl: string;
   amqpUrl: string;
+  /** The scheduled backups' directory (null when they go to S3). */
+  backupDir: string | null;
   processes: { name: string; role: string; pid: number | null; port: number }[];
 }
 
@@ -36,6 +38,10 @@ const UNWANTED = [
   'PORT',
   'DATA_DIR',
   'NODE_ENV',
+  'UPLOAD_PATH',
+  'BACKUP_DIR',
+  'BACKUP_S3_URL',
+  'BACKUP_SCHEDULE',
 ];
 
 /**
