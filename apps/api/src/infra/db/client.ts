@@ -202,11 +202,38 @@ export async function openPglite(dir: string | null): Promise<DatabaseHandle> {
  * (statement_timeout bounds them).
  */
 class GuardedPool extends pg.Pool {
+  /** Clients whose connection is open or closing: pg.Pool forgets them before they have closed. */
+  private readonly open = new Set<pg.PoolClient>();
+
   constructor(
     config: pg.PoolConfig,
     readonly breaker: Breaker,
   ) {
     super(config);
+    this.on('connect', (client) => this.open.add(client));
+    this.on('remove', (client) => this.open.delete(client));
+  }
+
+  /**
+   * pg.Pool's end() resolves once it has asked its idle clients to end, before their connections
+   * have closed. A server stopped right after (the embedded one, on close) then terminates each of
+   * them, and each reports an error. This resolves when every one has closed (or after `ms`).
+   */
+  async endAndWait(ms = 5_000): Promise<void> {
+    await this.end();
+    if (this.open.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('remove', removed);
+        resolve();
+      };
+      const removed = () => {
+        if (this.open.size === 0) done();
+      };
+      const timer = setTimeout(done, ms).unref();
+      this.on('remove', removed);
+    });
   }
 
   // pg.Pool calls connect(callback) itself (pool.query); drizzle's transactions call connect().
@@ -291,7 +318,7 @@ async function openPostgres(options: DatabaseOptions, log: Logger): Promise<Data
     },
     close: async () => {
       await replica?.stop();
-      await Promise.all([pool.end(), readPool?.end()]);
+      await Promise.all([pool.endAndWait(), readPool?.endAndWait()]);
       pool.breaker.shutdown();
       readPool?.breaker.shutdown();
     },
