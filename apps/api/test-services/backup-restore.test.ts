@@ -130,6 +130,18 @@ describe('backup and restore drills', () => {
       await connection.close();
     }
   };
+  const successes = async (replica: FastifyInstance) =>
+    Number(/crewdesk_backups_total\{result="success"\} (\d+)/.exec(await replica.metrics.render())![1]);
+  /** Scheduled backups per replica after 3.5 s of a schedule every second: exactly one ran them. */
+  const scheduledBy = async (replicas: FastifyInstance[]) => {
+    await new Promise((r) => setTimeout(r, 3_500));
+    const counts = await Promise.all(replicas.map(successes));
+    expect(
+      counts.filter((n) => n > 0),
+      `successes per replica: ${counts}`,
+    ).toHaveLength(1);
+    return counts;
+  };
   const app = (env: Record<string, string>) =>
     buildApp({ config: testConfig({ DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }) }).then(async (a) => {
       await a.ready();
@@ -494,15 +506,8 @@ describe('backup and restore drills', () => {
     const dir = join(work, 'scheduled');
     const env = { DATABASE_URL: postgres.url, BACKUP_SCHEDULE: '* * * * * *', BACKUP_DIR: dir, BACKUP_KEEP: '100' };
     const replicas = [await app(env), await app(env)];
-    const successes = async (replica: FastifyInstance) =>
-      Number(/crewdesk_backups_total\{result="success"\} (\d+)/.exec(await replica.metrics.render())![1]);
     try {
-      await new Promise((r) => setTimeout(r, 3_500));
-      const counts = await Promise.all(replicas.map(successes));
-      expect(
-        counts.filter((n) => n > 0),
-        `successes per replica: ${counts}`,
-      ).toHaveLength(1);
+      const counts = await scheduledBy(replicas);
       const leader = counts[0]! > 0 ? 0 : 1;
       const follower = replicas[1 - leader]!;
       expect(await replicas[leader]!.metrics.render()).toMatch(/crewdesk_backup_last_success_timestamp_seconds [1-9]/);
@@ -533,15 +538,8 @@ describe('backup and restore drills', () => {
       BACKUP_KEEP: '100',
     };
     const replicas = [await app(env), await app(env)];
-    const successes = async (replica: FastifyInstance) =>
-      Number(/crewdesk_backups_total\{result="success"\} (\d+)/.exec(await replica.metrics.render())![1]);
     try {
-      await new Promise((r) => setTimeout(r, 3_500));
-      const counts = await Promise.all(replicas.map(successes));
-      expect(
-        counts.filter((n) => n > 0),
-        `successes per replica: ${counts}`,
-      ).toHaveLength(1);
+      await scheduledBy(replicas);
       await Promise.all(replicas.map((r) => r.close()));
       // The snapshot was the primary's: the newest archive restores to what the source holds.
       const archive = readdirSync(dir).sort().at(-1)!;
