@@ -64,7 +64,7 @@ const apis: ApiProcess[] = [];
 let ready = false;
 let stopping = false;
 let urls = { gateway: '', gatewayHttp: '' };
-let backupDir: string | null = null;
+let backupDir = '';
 
 function writeClusterFile(): void {
   if (!ready || stopping || !servers || !gateway) return;
@@ -87,7 +87,7 @@ function writeClusterFile(): void {
     readDatabaseUrl: servers.replica!.url,
     redisUrl: servers.redis.url,
     amqpUrl: servers.rabbit.url,
-    /** Where the scheduled backups go, unless BACKUP_S3_URL sends them to S3. */
+    /** Where the scheduled backups go (DIR/backups). */
     backupDir,
     processes,
   };
@@ -178,19 +178,23 @@ try {
     SHUTDOWN_DRAIN_MS: '3000',
     JWT_PRIVATE_KEY: jwtKey,
     CORS_ORIGINS: urls.gateway,
-    // Every replica keeps an import's original file in the one place, as on a shared volume.
-    UPLOAD_PATH: join(dir, 'uploads'),
     // Daily at 03:00 UTC, by whichever replica holds the schedule's lock (BACKUP_SCHEDULE overrides).
     BACKUP_SCHEDULE: '0 3 * * *',
-    BACKUP_DIR: join(dir, 'backups'),
     ...process.env,
+    // The cluster's own, whatever the shell exports: a developer's real backup destination would
+    // otherwise receive this throwaway cluster's archives, and its retention would prune theirs.
+    // Every replica keeps an import's original file in the one place, as on a shared volume.
+    UPLOAD_PATH: join(dir, 'uploads'),
+    BACKUP_DIR: join(dir, 'backups'),
     NODE_ENV: 'production',
     ...servers.env,
     // The gateway is on loopback and is the only hop the API believes (deploy/nginx sets X-Real-IP and X-Forwarded-For).
     TRUST_PROXY: 'loopback',
     HOST: '127.0.0.1',
   };
-  backupDir = env.BACKUP_S3_URL ? null : (env.BACKUP_DIR ?? null);
+  delete env.BACKUP_S3_URL;
+  backupDir = env.BACKUP_DIR!;
+  log(`scheduled backups: ${env.BACKUP_SCHEDULE || 'off'} (UTC) into ${backupDir}`);
   log('migrating');
   // Straight to the primary: the migration lock is a session advisory lock, which a transaction pooler cannot hold.
   await migrate({ ...env, DATABASE_URL: servers.postgres.url });

@@ -168,7 +168,7 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
     expect(migrate.output()).toContain('Migrations applied (postgres)');
   }, 60_000);
 
-  it('cannot write outside /data and /tmp (the tree is mounted read-only for uid 1000); /data/uploads and /data/backups are the app user’s', async () => {
+  it('cannot write outside /data and /tmp (the tree is mounted read-only for uid 1000); /data/uploads, /data/backups and /data/tmp are the app user’s', async () => {
     const write = start(['node', '-e', "require('fs').writeFileSync('/app/written', 'x')"]);
     expect(await write.exit).not.toBe(0);
     expect(write.output()).toMatch(/EROFS|EACCES/);
@@ -182,7 +182,7 @@ describe("the Dockerfile's steps, outside Docker: the runtime tree starts read-o
     const shared = start([
       'node',
       '-e',
-      "for (const d of ['/data/uploads', '/data/backups']) { const s = require('fs').statSync(d); if (s.uid !== 1000 || !s.isDirectory()) throw new Error(d + ' is owned by ' + s.uid); require('fs').writeFileSync(d + '/w', 'x'); require('fs').rmSync(d + '/w'); }",
+      "for (const d of ['/data/uploads', '/data/backups', '/data/tmp']) { const s = require('fs').statSync(d); if (s.uid !== 1000 || !s.isDirectory()) throw new Error(d + ' is owned by ' + s.uid); require('fs').writeFileSync(d + '/w', 'x'); require('fs').rmSync(d + '/w'); }",
     ]);
     expect(await shared.exit, shared.output()).toBe(0);
   }, 30_000);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -112,50 +112,6 @@ describe('the production shape on loopback: 3 replicas behind nginx (npm run clu
     expect(await routed()).toBeGreaterThan(reads);
   }, 30_000);
 
-  it('runs the scheduled backups on one replica only, and the newest archive restores with every checksum matching', async () => {
-    const dir = cluster.info.backupDir!;
-    const archives = () => (existsSync(dir) ? readdirSync(dir).filter((f) => /^crewdesk-.*\.tar\.gz$/.test(f)) : []);
-    for (const deadline = Date.now() + 15_000; archives().length === 0; await sleep(200)) {
-      if (Date.now() > deadline) throw new Error(`no scheduled backup in ${dir} within 15 s`);
-    }
-    const successes = await Promise.all(
-      cluster.apis().map(async (api) => {
-        const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
-        return Number(/^crewdesk_backups_total\{result="success"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-      }),
-    );
-    expect(
-      successes.filter((n) => n > 0),
-      `successes per replica: ${successes}`,
-    ).toHaveLength(1);
-
-    // The operator's drill: the release's CLI restores the newest into a scratch database.
-    await cluster.db.query('create database restore_drill');
-    const scratch = mkdtempSync(join(tmpdir(), 'crewdesk-drill-'));
-    try {
-      const restore = spawnSync(
-        process.execPath,
-        ['apps/api/dist/cli.js', 'restore', join(dir, archives().sort().at(-1)!)],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            LOG_LEVEL: 'warn',
-            DATA_DIR: scratch,
-            DATABASE_URL: cluster.info.directDatabaseUrl.replace(/\/[^/]*$/, '/restore_drill'),
-            UPLOAD_PATH: join(scratch, 'uploads'),
-          },
-          timeout: 60_000,
-        },
-      );
-      expect(restore.status, restore.stderr).toBe(0);
-      expect(restore.stdout).toMatch(/every table's checksum matches the backup's/);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  }, 60_000);
-
   it('runs the whole API journey through the gateway', async () => {
     await apiJourney(cluster.client, 'replicas');
     // least_conn spread it: every replica answered part of it.
@@ -167,6 +123,59 @@ describe('the production shape on loopback: 3 replicas behind nginx (npm run clu
     );
     expect(upstreams.size).toBe(3);
   });
+
+  it('runs the scheduled backups on one replica only; one taken after the journey restores with every checksum and its import’s file', async () => {
+    const dir = cluster.info.backupDir;
+    const successes = () =>
+      Promise.all(
+        cluster.apis().map(async (api) => {
+          const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+          return Number(/^crewdesk_backups_total\{result="success"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+        }),
+      );
+    const total = (counts: number[]) => counts.reduce((sum, n) => sum + n, 0);
+    // Two more than now: the second of them began after the journey's import had committed.
+    const wanted = total(await successes()) + 2;
+    let counts = await successes();
+    for (const deadline = Date.now() + 30_000; total(counts) < wanted; counts = await successes()) {
+      if (Date.now() > deadline) throw new Error(`scheduled backups: ${counts} after 30 s, wanted ${wanted} in all`);
+      await sleep(250);
+    }
+    expect(
+      counts.filter((n) => n > 0),
+      `successes per replica: ${counts}`,
+    ).toHaveLength(1);
+
+    // The operator's drill: the release's CLI restores the newest into a scratch database.
+    await cluster.db.query('create database restore_drill');
+    const scratch = mkdtempSync(join(tmpdir(), 'crewdesk-drill-'));
+    try {
+      const newest = readdirSync(dir)
+        .filter((f) => /^crewdesk-.*\.tar\.gz$/.test(f))
+        .sort()
+        .at(-1)!;
+      const restore = spawnSync(process.execPath, ['apps/api/dist/cli.js', 'restore', join(dir, newest)], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          LOG_LEVEL: 'warn',
+          DATA_DIR: scratch,
+          DATABASE_URL: cluster.info.directDatabaseUrl.replace(/\/[^/]*$/, '/restore_drill'),
+          UPLOAD_PATH: join(scratch, 'uploads'),
+        },
+        timeout: 60_000,
+      });
+      expect(restore.status, restore.stderr).toBe(0);
+      const files = /every table's checksum matches the backup's; (\d+) uploaded files/.exec(restore.stdout);
+      expect(files, restore.stdout).not.toBeNull();
+      // The journey's import, written by whichever replica took it, is in the one shared UPLOAD_PATH.
+      expect(Number(files![1])).toBeGreaterThanOrEqual(1);
+      expect(readdirSync(join(scratch, 'uploads')).length).toBe(Number(files![1]));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('speaks HTTP/2 over TLS, and plain HTTP on its second listener', async () => {
     expect(await cluster.client.http2Status('/health/ready')).toBe(200);

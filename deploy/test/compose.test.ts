@@ -140,6 +140,8 @@ describe('deploy/compose.production.yml', () => {
       expect(service.volumes, name).toEqual(['uploads:/data/uploads', 'backups:/data/backups']);
       expect(service.environment?.UPLOAD_PATH, name).toBe('/data/uploads');
       expect(service.environment?.BACKUP_DIR, name).toBe('/data/backups');
+      // Backups and restores stage on the container's /data volume, not in the 64 MiB /tmp tmpfs.
+      expect(service.environment?.TMPDIR, name).toBe('/data/tmp');
     }
   });
 
@@ -171,7 +173,9 @@ describe('deploy/compose.production.yml', () => {
     }
     expect(compose.services.api!.deploy!.replicas).toBe(Number(ENV.API_REPLICAS));
     for (const [name, service] of apiServices) {
-      for (const key of Object.keys(service.environment ?? {})) expect(ENV_NAMES, `${name}: ${key}`).toContain(key);
+      // TMPDIR is the runtime's (os.tmpdir()), not Crewdesk's configuration.
+      for (const key of Object.keys(service.environment ?? {}).filter((key) => key !== 'TMPDIR'))
+        expect(ENV_NAMES, `${name}: ${key}`).toContain(key);
     }
   });
 });

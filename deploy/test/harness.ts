@@ -18,8 +18,8 @@ export interface ClusterFile {
   readDatabaseUrl: string;
   redisUrl: string;
   amqpUrl: string;
-  /** The scheduled backups' directory (null when they go to S3). */
-  backupDir: string | null;
+  /** The scheduled backups' directory. */
+  backupDir: string;
   processes: { name: string; role: string; pid: number | null; port: number }[];
 }
 

@@ -14,6 +14,7 @@ import {
   openStore,
   runBackup,
   runRestore,
+  UploadsNotRestored,
 } from './infra/backup/index.js';
 import { recordEvents } from './infra/events/events.js';
 import { databaseSessionEnder, rotateSigningKey } from './modules/auth/index.js';
@@ -227,7 +228,13 @@ commands.restore = {
       );
       return EXIT.ok;
     } catch (err) {
-      if (err instanceof BackupRefused || err instanceof ArchiveError || err instanceof BackupBusy) throw err;
+      if (
+        err instanceof BackupRefused ||
+        err instanceof ArchiveError ||
+        err instanceof BackupBusy ||
+        err instanceof UploadsNotRestored
+      )
+        throw err;
       throw new Error(
         `Restore failed, and nothing was changed (the database is as it was): ${(err as Error).message}`,
         {

@@ -530,13 +530,14 @@ describe('backup and restore drills', () => {
     await pooler.start();
     const dir = join(work, 'scheduled-pooled');
     const env = {
-      DATABASE_URL: postgres.url.replace(`:${server.pg!.port}/`, `:${pooler.port}/`),
+      DATABASE_URL: pooler.url(new URL(postgres.url).pathname.slice(1)),
       DATABASE_DIRECT_URL: postgres.url,
       DATABASE_PREPARED_STATEMENTS: 'false',
       BACKUP_SCHEDULE: '* * * * * *',
       BACKUP_DIR: dir,
       BACKUP_KEEP: '100',
     };
+    expect(env.DATABASE_URL).not.toBe(env.DATABASE_DIRECT_URL);
     const replicas = [await app(env), await app(env)];
     try {
       await scheduledBy(replicas);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type pg from 'pg';
@@ -23,6 +23,8 @@ export const BACKUP_LOCK_KEY = 724_113_911;
 export class BackupRefused extends Error {}
 /** Another backup or restore holds the lock (the CLI exits 75, try again later). */
 export class BackupBusy extends Error {}
+/** The database was restored and committed; the uploaded files could not be put in place. */
+export class UploadsNotRestored extends Error {}
 
 export function openStore(destination: string, s3: S3Settings): BackupStore {
   return destination.startsWith('s3://') ? s3Store(destination, s3) : directoryStore(destination);
@@ -154,6 +156,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
   const { client } = options;
   const work = await mkdtemp(join(tmpdir(), 'crewdesk-restore-'));
   const uploadsStaging = `${options.uploadsDir}.restoring-${process.pid}`;
+  let keepStaging = false;
   try {
     const file = await fetchArchive(options.from, options.s3, work);
     const manifest = await readArchive(file, join(work, 'archive'));
@@ -192,7 +195,14 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
         await client.query('rollback').catch(() => {});
         throw err;
       }
-      await swapDirectory(uploadsStaging, options.uploadsDir);
+      await swapDirectory(uploadsStaging, options.uploadsDir).catch((err: Error) => {
+        keepStaging = true;
+        throw new UploadsNotRestored(
+          `The database was restored (every checksum matched and it is committed), but the uploaded files ` +
+            `could not be put in ${options.uploadsDir}: ${err.message}. They are in ${uploadsStaging}: move them there.`,
+          { cause: err },
+        );
+      });
       return {
         manifest,
         migratedFrom: manifest.schema.version < target ? manifest.schema.version : null,
@@ -202,18 +212,32 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
     });
   } finally {
     await rm(work, { recursive: true, force: true });
-    await rm(uploadsStaging, { recursive: true, force: true });
+    if (!keepStaging) await rm(uploadsStaging, { recursive: true, force: true });
   }
 }
 
-/** Puts `fresh` where `dir` is, keeping the old one only until the new one is in place. */
-async function swapDirectory(fresh: string, dir: string) {
+/**
+ * Puts `fresh` where `dir` is, keeping the old one only until the new one is in place. When `dir`
+ * is a mount point (a container's volume) it cannot be renamed (EBUSY), nor can anything be renamed
+ * into it from outside (EXDEV): its contents are replaced instead.
+ */
+export async function swapDirectory(fresh: string, dir: string) {
   const old = `${dir}.replaced-${process.pid}`;
   await mkdir(dirname(dir), { recursive: true });
   await rm(old, { recursive: true, force: true });
-  await rename(dir, old).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
+  try {
+    await rename(dir, old);
+  } catch (err) {
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === 'EBUSY' || code === 'EXDEV') return replaceContents(fresh, dir);
+    if (code !== 'ENOENT') throw err;
+  }
   await rename(fresh, dir);
   await rm(old, { recursive: true, force: true });
+}
+
+async function replaceContents(fresh: string, dir: string) {
+  for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+  await cp(fresh, dir, { recursive: true, preserveTimestamps: true });
+  await rm(fresh, { recursive: true, force: true });
 }

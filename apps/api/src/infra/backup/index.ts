@@ -7,6 +7,8 @@ export {
   openStore,
   runBackup,
   runRestore,
+  swapDirectory,
+  UploadsNotRestored,
   type BackupResult,
   type RestoreResult,
 } from './backup.js';
