@@ -5,8 +5,9 @@
  * BENCH_DATABASE_URL is set, on PostgreSQL, the way the web app does: a dry run for the report,
  * then the import. The import's time (request to last row committed) is the budgeted figure.
  * The same rows go up as a CSV and as an XLSX (shared strings, as Excel writes them).
- * Prints rows/s and peak RSS (this Node process; npm run bench:embedded sums the engine's) for each, and the time the file reader alone takes (best of three),
- * which a busy machine distorts less than the whole import. While the import runs, another user
+ * Prints rows/s and peak RSS (this Node process; npm run bench:embedded sums the engine's) for
+ * each, and the time the file reader alone takes (best of three), which a busy machine distorts
+ * less than the whole import. While the import runs, another user
  * pages through their task list (a cursor page: every request reaches the database) from a few
  * concurrent loops (each pausing 10 ms between requests), and the p99 of those requests is printed: an import must not stall the others.
  * CPU seconds are printed for this Node process (every thread, the list requests included) and, when

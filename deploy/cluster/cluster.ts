@@ -56,6 +56,8 @@ if (!ensureRelease(log)) {
 
 mkdirSync(dir, { recursive: true });
 const clusterFile = join(dir, 'cluster.json');
+/** Where the scheduled backups go: the cluster's own, whatever the shell exports. */
+const backupDir = join(dir, 'backups');
 rmSync(clusterFile, { force: true });
 
 let servers: ProductionServers | null = null;
@@ -64,7 +66,6 @@ const apis: ApiProcess[] = [];
 let ready = false;
 let stopping = false;
 let urls = { gateway: '', gatewayHttp: '' };
-let backupDir = '';
 
 function writeClusterFile(): void {
   if (!ready || stopping || !servers || !gateway) return;
@@ -87,7 +88,6 @@ function writeClusterFile(): void {
     readDatabaseUrl: servers.replica!.url,
     redisUrl: servers.redis.url,
     amqpUrl: servers.rabbit.url,
-    /** Where the scheduled backups go (DIR/backups). */
     backupDir,
     processes,
   };
@@ -185,7 +185,7 @@ try {
     // otherwise receive this throwaway cluster's archives, and its retention would prune theirs.
     // Every replica keeps an import's original file in the one place, as on a shared volume.
     UPLOAD_PATH: join(dir, 'uploads'),
-    BACKUP_DIR: join(dir, 'backups'),
+    BACKUP_DIR: backupDir,
     NODE_ENV: 'production',
     ...servers.env,
     // The gateway is on loopback and is the only hop the API believes (deploy/nginx sets X-Real-IP and X-Forwarded-For).
@@ -193,7 +193,6 @@ try {
     HOST: '127.0.0.1',
   };
   delete env.BACKUP_S3_URL;
-  backupDir = env.BACKUP_DIR!;
   log(`scheduled backups: ${env.BACKUP_SCHEDULE || 'off'} (UTC) into ${backupDir}`);
   log('migrating');
   // Straight to the primary: the migration lock is a session advisory lock, which a transaction pooler cannot hold.

@@ -38,9 +38,7 @@ const UNWANTED = [
   'PORT',
   'DATA_DIR',
   'NODE_ENV',
-  'UPLOAD_PATH',
-  'BACKUP_DIR',
-  'BACKUP_S3_URL',
+  // The cluster sets its own UPLOAD_PATH and BACKUP_DIR and drops BACKUP_S3_URL; the schedule it lets through.
   'BACKUP_SCHEDULE',
 ];
 

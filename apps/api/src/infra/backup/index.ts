@@ -7,7 +7,6 @@ export {
   openStore,
   runBackup,
   runRestore,
-  swapDirectory,
   UploadsNotRestored,
   type BackupResult,
   type RestoreResult,
