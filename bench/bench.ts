@@ -6,7 +6,11 @@
  * the peers need PostgreSQL, so embedded rows are Crewdesk alone and are compared with PostgreSQL mode).
  *
  *   npm run bench [-- --engine pg|embedded|both] [--quick] [--duration S] [--rounds N]
- *                 [--only scenario,...] [--no-write]
+ *                 [--only scenario,...] [--no-write] [--cpu-prof DIR]
+ *
+ * --cpu-prof DIR profiles the import scenario: Crewdesk restarts before it under V8's profiler, and the
+ * process and each of its worker threads write a .cpuprofile into DIR when it stops (the first
+ * import of a round is the one timed alone; the bundle's source maps name the code).
  *
  * Prints one table and each budget (DESIGN.md) as met or missed, and writes docs/benchmarks.md
  * (not after --quick or with --no-write). A missed budget never fails the run: only a broken
@@ -76,6 +80,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     only: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const quick = args.quick;
@@ -715,26 +720,29 @@ async function benchEngine(engine: Engine, pgServer: PostgresServer | null): Pro
       const times: number[] = [];
       const loadedTimes: number[] = [];
       const during: RunFigures[] = [];
+      if (args['cpu-prof']) {
+        await crewdesk.stop();
+        crewdesk = await startCrewdesk(env, ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`]);
+      }
       const sampler = peakSampler(crewdeskTarget.memory);
-      const importOnce = async (n: number) =>
+      // Each file is made before its clock starts: the bench's own CPU is not the import's time.
+      const fileFor = (n: number) => generateFile(settings.importRows, 'csv', n * settings.importRows);
+      const importOnce = async (n: number, file: Buffer) =>
         waitForImport(
           crewdesk.port,
-          await importLeads(
-            crewdesk.port,
-            admin.token,
-            generateFile(settings.importRows, 'csv', n * settings.importRows),
-            `import-${n}.csv`,
-          ),
+          await importLeads(crewdesk.port, admin.token, file, `import-${n}.csv`),
           admin.token,
         );
       for (let round = 0; round < settings.rounds; round++) {
         // Alone: the import's own time. Ten connections of back-to-back list requests take both
         // cores of this machine by themselves, so an import timed under them measures the sharing.
+        let file = fileFor(2 * round);
         let started = performance.now();
-        await importOnce(2 * round);
+        await importOnce(2 * round, file);
         times.push((performance.now() - started) / 1000);
+        file = fileFor(2 * round + 1);
         started = performance.now();
-        const imported = importOnce(2 * round + 1);
+        const imported = importOnce(2 * round + 1, file);
         // Another user's list for exactly as long as the import runs.
         const listing = load(crewdeskTarget, listOwner, cursorPath, {
           duration: 600,

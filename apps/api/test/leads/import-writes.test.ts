@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Lead, LeadNote } from '@crewdesk/contracts';
 import { rowsOf } from '../database.js';
-import { copyText } from '../../src/infra/db/copy.js';
+import { CopyRows, copyValue } from '../../src/infra/db/copy.js';
 import type { LeadsRepository } from '../../src/modules/leads/leads.repository.js';
 import { createUser, useTestApp, type SignedIn } from '../helper.js';
 import {
@@ -49,7 +49,19 @@ const addNote = async (app: FastifyInstance, user: SignedIn, id: string, body: s
 
 describe('COPY text', () => {
   it('escapes backslash, tab, newline and carriage return, and writes null as \\N', () => {
-    expect(copyText([['a\\b', 'c\td', 'e\nf\r', null, '\\N']])).toBe('a\\\\b\tc\\td\te\\nf\\r\t\\N\t\\\\N\n');
+    const rows = new CopyRows();
+    rows.add(['a\\b', 'c\td', 'e\nf\r', null, '\\N'].map(copyValue).join('\t'));
+    expect(rows.bytes().toString()).toBe('a\\\\b\tc\\td\te\\nf\\r\t\\N\t\\\\N\n');
+  });
+
+  it('grows its buffer for rows of any size and keeps multi-byte text whole', () => {
+    const rows = new CopyRows();
+    const wide = 'Zoë 名前 😀'.repeat(5_000); // 3- and 4-byte UTF-8, far past the first buffer
+    for (let i = 0; i < 50; i++) rows.add(`${i}\t${wide}`);
+    const lines = rows.bytes().toString('utf8').split('\n');
+    expect(lines).toHaveLength(51);
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, 50).every((line, i) => line === `${i}\t${wide}`)).toBe(true);
   });
 });
 

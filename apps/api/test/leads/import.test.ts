@@ -343,6 +343,32 @@ describe('POST /api/v1/lead-imports', () => {
     });
   });
 
+  describe('writing while checking', () => {
+    it('hands the next batch to the connection while one is being written, and checks no further ahead', async () => {
+      const admin = await createUser(ctx.app, 'admin');
+      await createAgent(ctx.app, admin);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const batches = interceptLeadBatches(ctx.app, async (call) => {
+        if (call === 1) await gate; // the server is still writing the first batch
+      });
+      const answered = upload(ctx.app, admin, leadFile(LARGE, 90_000));
+      try {
+        // One batch waits on the connection behind the first…
+        await vi.waitFor(() => expect(batches.sizes.length).toBeGreaterThanOrEqual(2), { timeout: 20_000 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(batches.sizes.length).toBe(2); // …and checking waits for the first before making a third
+      } finally {
+        release();
+      }
+      const res = await answered;
+      expect(res.statusCode, res.body).toBe(202);
+      await ctx.app.leadImports.settle();
+      expect(batches.sizes.reduce((a, b) => a + b, 0)).toBe(LARGE);
+      expect(await tableCounts(ctx.app)).toEqual({ imports: 1, leads: LARGE, assignments: LARGE });
+    }, 60_000);
+  });
+
   describe('progress', () => {
     it(`GET /:id reports status processing and processedRows while a ${LARGE}-row import runs, then completed`, async () => {
       const admin = await createUser(ctx.app, 'admin');

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../shared/ids.js';
 import type { Cache } from './cache.js';
 
 /** How long a computed answer is kept; also bounds staleness should a version bump be lost. */
@@ -71,7 +71,7 @@ export class VersionedCache {
       const made = version === null;
       if (version === null) {
         // A fresh version, never an old default, so an evicted version cannot revive old entries.
-        version = uuidv7();
+        version = newId();
         await this.cache.set(`ver:${scope}`, version, VERSION_TTL_SECONDS);
       }
       const entry = `cached:${scope}:${version}:${key}`;
@@ -85,7 +85,7 @@ export class VersionedCache {
   async bump(...scopeNames: string[]): Promise<void> {
     await Promise.all(
       [...new Set(scopeNames)].map((scope) =>
-        this.cache.set(`ver:${scope}`, uuidv7(), VERSION_TTL_SECONDS).catch(() => {}),
+        this.cache.set(`ver:${scope}`, newId(), VERSION_TTL_SECONDS).catch(() => {}),
       ),
     );
   }

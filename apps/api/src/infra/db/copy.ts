@@ -16,17 +16,38 @@ interface PgliteQueryable {
 const SPECIAL = /[\\\t\n\r]/g;
 const HAS_SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const escapeValue = (v: CopyValue) =>
+/** One value as COPY's text format writes it. */
+export const copyValue = (v: CopyValue) =>
   v === null ? '\\N' : HAS_SPECIAL.test(v) ? v.replace(SPECIAL, (c) => ESCAPES[c]!) : v;
 
-/** Rows in COPY's text format. */
-export function copyText(rows: readonly CopyValue[][]): string {
-  let out = '';
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) out += (i === 0 ? '' : '\t') + escapeValue(row[i]!);
-    out += '\n';
+/**
+ * Rows in COPY's text format, written into one buffer as they come: a large batch is never held as
+ * thousands of strings that must be joined and encoded at the end.
+ */
+export class CopyRows {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private length = 0;
+
+  /**
+   * Appends one row: its values tab-separated, each through `copyValue` (a value that cannot hold a
+   * backslash, tab or line break, such as a uuid, may go as it is).
+   */
+  add(row: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8; 1 more for the newline.
+    const most = row.length * 3 + 1;
+    if (this.length + most > this.buffer.length) {
+      const larger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + most));
+      this.buffer.copy(larger, 0, 0, this.length);
+      this.buffer = larger;
+    }
+    this.length += this.buffer.write(row, this.length);
+    this.buffer[this.length++] = 0x0a;
   }
-  return out;
+
+  /** The rows added so far (a view of the buffer, valid until the next `add`). */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 /** The connection under a drizzle transaction: node-postgres' pool client, or PGlite's transaction. */
@@ -41,19 +62,19 @@ function connectionOf(tx: Transaction): pg.ClientBase | PgliteQueryable {
  * On PostgreSQL the rows are streamed over the connection (pg-copy-streams); PGlite reads them from
  * a blob (`COPY … FROM '/dev/blob'`). `table` and `columns` are identifiers from the code, never input.
  */
-export async function copyRows(
+export async function copyIn(
   tx: Transaction,
   table: string,
   columns: readonly string[],
-  rows: readonly CopyValue[][],
+  rows: CopyRows,
 ): Promise<void> {
-  if (rows.length === 0) return;
+  const data = rows.bytes();
+  if (data.length === 0) return;
   const target = `${table} (${columns.join(', ')})`;
-  const text = copyText(rows);
   const connection = connectionOf(tx);
   if (connection instanceof pg.Client) {
-    await pipeline(Readable.from([Buffer.from(text)]), connection.query(copyFrom(`copy ${target} from stdin`)));
+    await pipeline(Readable.from([data]), connection.query(copyFrom(`copy ${target} from stdin`)));
     return;
   }
-  await (connection as PgliteQueryable).query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([text]) });
+  await (connection as PgliteQueryable).query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([data]) });
 }

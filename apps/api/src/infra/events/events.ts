@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../shared/ids.js';
 import { parseDomainEvent, type DomainEvent, type EventOf, type Topic } from '@crewdesk/contracts';
 import type { Executor } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
@@ -28,7 +28,7 @@ export async function recordEvents(tx: Executor, events: NewEvent[]): Promise<vo
   if (events.length === 0) return;
   await tx.insert(outbox).values(
     events.map((e) => ({
-      id: uuidv7(),
+      id: newId(),
       topic: e.topic,
       payload: e.data,
       audience: [...new Set(e.audience)],

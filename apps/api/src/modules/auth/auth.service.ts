@@ -1,5 +1,5 @@
 import type { LoginBody, RegisterBody, Session, SetupBody, User } from '@crewdesk/contracts';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../shared/ids.js';
 import type { Actor } from '../../shared/access.js';
 import { AppError, fieldError, notFound } from '../../shared/errors.js';
 import { iso } from '../../shared/time.js';
@@ -54,7 +54,7 @@ export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
   private async startSession(user: User, meta: ClientMeta): Promise<IssuedSession> {
-    const id = uuidv7();
+    const id = newId();
     const { token, hash } = this.deps.refreshTokens.first(id);
     await this.deps.sessions.create({
       id,

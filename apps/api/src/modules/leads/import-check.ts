@@ -5,6 +5,11 @@ import { checkRows, type ChunkChecker, type FileTally, type ValidLead } from './
 
 /** Fresh leads written per statement. */
 const WRITE_BATCH = 5000;
+/**
+ * Batches handed to `write` and not yet written, at most: the next batch is ready on the
+ * connection while the server writes the one before it, and no more than that is held.
+ */
+const QUEUED_BATCHES = 2;
 
 export type DealtLead = ValidLead & { agentId: string };
 
@@ -34,13 +39,21 @@ export async function checkFile(options: FileCheckOptions): Promise<{ writing: P
   let writeFailed = false;
   // Fresh leads are written a few thousand at a time: fewer, larger statements.
   let pending: DealtLead[] = [];
-  const flush = () => {
+  const queued: Promise<void>[] = [];
+  const flush = async () => {
     if (!write || pending.length === 0) return;
     const batch = pending;
     pending = [];
-    writing = writing.then(() => write(batch));
+    // Handed over at once, while the batches before it are still being written: the connection runs
+    // statements in the order they come. `writing` fails with the first batch that failed (those after
+    // it fail only because the transaction is aborted).
+    const written = write(batch);
+    written.catch(() => {}); // observed through `writing`
+    writing = writing.then(() => written);
     // Observed here so a failure waiting for the next batch is not an unhandled rejection.
     writing.catch(() => (writeFailed = true));
+    queued.push(written);
+    if (queued.length >= QUEUED_BATCHES) await queued.shift()!.catch(() => {});
   };
   const rows = checkRows(readLeadRows(options.path, options.fileType), tally, {
     defaultRegion: options.defaultRegion,
@@ -52,8 +65,8 @@ export async function checkFile(options: FileCheckOptions): Promise<{ writing: P
   });
   try {
     for await (const valid of rows) {
-      // On PGlite's single connection this waits for the writes before it, so checking never runs
-      // far ahead of writing; on PostgreSQL it runs alongside them (at most MAX_IMPORT_ROWS held).
+      // On PGlite's single connection this waits for the writes before it; on PostgreSQL it runs
+      // alongside them, and `flush` holds checking back while QUEUED_BATCHES wait to be written.
       const existing = await options.existingPhones(valid.map((l) => l.phone));
       if (writeFailed) break;
       const fresh: DealtLead[] = [];
@@ -67,9 +80,9 @@ export async function checkFile(options: FileCheckOptions): Promise<{ writing: P
       }
       if (!write) continue;
       pending.push(...fresh);
-      if (pending.length >= WRITE_BATCH) flush();
+      if (pending.length >= WRITE_BATCH) await flush();
     }
-    flush();
+    await flush();
   } catch (err) {
     // A failed write aborts the transaction, and every later query fails for that reason.
     throw (

@@ -2,7 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ColumnMapping, ImportReport, LeadImport, ProblemRows } from '@crewdesk/contracts';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../shared/ids.js';
 import { leadScopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
 import type { EventSink } from '../../infra/events/events.js';
@@ -152,7 +152,7 @@ export class LeadImportService {
   private start(actor: Actor, request: ImportRequest, file: CheckedFile, agents: AgentLoad[]) {
     const { upload } = request;
     const { progress } = this.deps;
-    const id = uuidv7();
+    const id = newId();
     const storedPath = join(this.deps.uploadDir, `${id}.${file.fileType}`);
     const started = { uploadedBy: actor.id, createdAt: new Date().toISOString() };
     const processing = (processedRows: number) => reportOfCheck(file, { id, status: 'processing', processedRows });
@@ -185,12 +185,7 @@ export class LeadImportService {
           );
           let processedRows = 0;
           const { writing } = await this.check(file, upload.path, tx, async (fresh) => {
-            await this.deps.leads.insertLeads(
-              id,
-              fresh.map((l) => ({ ...l, id: uuidv7() })),
-              actor.id,
-              tx,
-            );
+            await this.deps.leads.insertLeads(id, fresh, actor.id, tx);
             processedRows += fresh.length;
             await progress.set(id, {
               ...started,

@@ -1,8 +1,8 @@
 import { and, asc, count, desc, eq, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { openLeadStatuses, type AssignReason, type LeadSort, type LeadStatus } from '@crewdesk/contracts';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../shared/ids.js';
 import type { Database, Executor, Transaction } from '../../infra/db/client.js';
-import { copyRows } from '../../infra/db/copy.js';
+import { CopyRows, copyIn, copyValue } from '../../infra/db/copy.js';
 import { leadNotes, leads, users } from '../../infra/db/schema/index.js';
 import type { CursorValue } from '../../shared/pagination.js';
 import { foldText } from '../../shared/search.js';
@@ -18,8 +18,8 @@ export interface LeadNoteRow {
   createdAt: Date;
 }
 export type NewLeadRow = typeof leads.$inferInsert;
+/** A lead of an import, dealt to an agent (its id is made as it is written). */
 export interface NewLead {
-  id: string;
   firstName: string;
   phone: string;
   notes: string;
@@ -221,7 +221,7 @@ export function createLeadsRepository(db: Database, read: Database) {
         where l.id = ${leadId}::uuid and l.notes <> ''
           and not exists (select 1 from lead_notes n where n.lead_id = l.id)
         on conflict (id) do nothing`);
-      const id = uuidv7();
+      const id = newId();
       await tx.insert(leadNotes).values({ id, leadId, authorId, body });
       await tx
         .update(leads)
@@ -268,23 +268,32 @@ export function createLeadsRepository(db: Database, read: Database) {
      * Writes imported leads and their import assignments: one COPY per table per batch, inside the
      * import's transaction (a refused row fails the import whole). The file's notes stay in
      * `leads.notes`, which is the timeline's first entry until another note is added (`notesOf`).
+     * Both tables' rows are put in COPY's text format in one pass before anything is sent, and both
+     * statements are queued on the connection at once: a caller that calls again before this one
+     * settles has its rows ready behind these, in order, while the server writes these.
      */
     async insertLeads(importId: string, rows: NewLead[], assignedBy: string, tx: Transaction) {
+      const writes: Promise<void>[] = [];
       for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-        const b = rows.slice(i, i + INSERT_BATCH);
-        await copyRows(
-          tx,
-          'leads',
-          ['id', 'import_id', 'first_name', 'phone', 'notes', 'agent_id'],
-          b.map((r) => [r.id, importId, r.firstName, r.phone, r.notes, r.agentId]),
-        );
-        await copyRows(
-          tx,
-          'assignments',
-          ['id', 'lead_id', 'agent_id', 'assigned_by', 'reason'],
-          b.map((r) => [uuidv7(), r.id, r.agentId, assignedBy, 'import']),
+        const newLeads = new CopyRows();
+        const newAssignments = new CopyRows();
+        for (let j = i; j < Math.min(i + INSERT_BATCH, rows.length); j++) {
+          const { firstName, phone, notes, agentId } = rows[j]!;
+          const id = newId();
+          newLeads.add(
+            `${id}\t${importId}\t${copyValue(firstName)}\t${copyValue(phone)}\t${copyValue(notes)}\t${agentId}`,
+          );
+          newAssignments.add(`${newId()}\t${id}\t${agentId}\t${assignedBy}\timport`);
+        }
+        writes.push(
+          copyIn(tx, 'leads', ['id', 'import_id', 'first_name', 'phone', 'notes', 'agent_id'], newLeads),
+          copyIn(tx, 'assignments', ['id', 'lead_id', 'agent_id', 'assigned_by', 'reason'], newAssignments),
         );
       }
+      // Every statement is observed: after a refused one the rest fail too (the transaction is aborted).
+      const settled = await Promise.allSettled(writes);
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
     },
 
     /** Records who got which lead, why, and who decided; one statement per batch. */
@@ -295,7 +304,7 @@ export function createLeadsRepository(db: Database, read: Database) {
           insert into assignments (id, lead_id, agent_id, assigned_by, reason)
           select u.id, u.lead_id, u.agent_id, ${assignedBy}::uuid, ${reason}::assignment_reason
           from unnest(
-            ${sql.param(b.map(() => uuidv7()))}::uuid[], ${sql.param(b.map((r) => r.leadId))}::uuid[],
+            ${sql.param(b.map(() => newId()))}::uuid[], ${sql.param(b.map((r) => r.leadId))}::uuid[],
             ${sql.param(b.map((r) => r.agentId))}::uuid[]
           ) as u(id, lead_id, agent_id)`);
       }

@@ -10,7 +10,7 @@ import type {
   TaskStats,
   UpdateTaskBody,
 } from '@crewdesk/contracts';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../shared/ids.js';
 import { cacheKeyOf, scopes, type VersionedCache } from '../../infra/cache/versioned.js';
 import type { Database, Executor } from '../../infra/db/client.js';
 import type { EventSink, NewEvent } from '../../infra/events/events.js';
@@ -99,7 +99,7 @@ export class TasksService {
     return this.write(actor.id, async (tx) => {
       const task = await this.tasks.insert(
         {
-          id: uuidv7(),
+          id: newId(),
           ownerId: actor.id,
           leadId,
           title: body.title,

@@ -1,5 +1,5 @@
 import type { CreateUserBody, ListUsersQuery, UpdateMeBody, UpdateUserBody, User } from '@crewdesk/contracts';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../shared/ids.js';
 import type { Database, Executor } from '../../infra/db/client.js';
 import type { EventSink } from '../../infra/events/events.js';
 import { assertRole, type Actor } from '../../shared/access.js';
@@ -84,7 +84,7 @@ export class UsersService {
     try {
       return toUserDto(
         await this.users.insert(
-          { id: uuidv7(), email: input.email, name: input.name, mobile, passwordHash, role: input.role },
+          { id: newId(), email: input.email, name: input.name, mobile, passwordHash, role: input.role },
           tx,
         ),
       );
