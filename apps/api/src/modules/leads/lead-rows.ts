@@ -17,17 +17,26 @@ export interface RowError {
   column: string;
   message: string;
 }
-/** One row's verdict: the lead it makes, or what is wrong with it. */
-export type RowResult = ValidLead | { row: number; problems: RowError[] };
-
-export type Column = 'FirstName' | 'Phone' | 'Notes';
-type ColumnMap = Record<Column, number | undefined>;
-
-/** A slice of the file's rows, checked on its own (in a worker thread for large files). */
+/**
+ * A slice of the file's rows, checked on its own (in a worker thread for large files). It is flat,
+ * as are its results: arrays of strings and numbers cross to a thread at a fraction of the cost of
+ * one object per row.
+ */
 export interface RowChunk {
-  rows: FileRow[];
-  columns: ColumnMap;
+  /** Each row's number as a spreadsheet shows it. */
+  rows: number[];
+  /** Three cells per row, as the file's columns were picked: first name, phone, notes. */
+  cells: string[];
   defaultRegion: string | null;
+}
+
+/** A chunk's verdicts, in the order of its rows. */
+export interface ChunkResult {
+  /** Three values per row: first name, the phone in E.164, notes (empty strings for an invalid row). */
+  leads: string[];
+  /** The invalid rows (their positions in the chunk, ascending) and what is wrong with each. */
+  invalid: number[];
+  problems: RowError[][];
 }
 
 /** Larger lists are refused before they can exhaust memory; split them into several files. */
@@ -56,12 +65,12 @@ const unquote = (text: string) => (/^'[=+\-@\t\r]/.test(text) ? text.slice(1) : 
 const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
 /** First name (≤ 100), phone normalised to E.164, notes (≤ 1000): every problem of every row. */
-export function checkChunk({ rows, columns, defaultRegion }: RowChunk): RowResult[] {
-  return rows.map(({ row, cells }) => {
-    const cell = (c: Column) => unquote(columns[c] === undefined ? '' : (cells[columns[c]] ?? '').trim());
-    const firstName = cell('FirstName');
-    const phoneText = cell('Phone');
-    const notes = cell('Notes');
+export function checkChunk({ rows, cells, defaultRegion }: RowChunk): ChunkResult {
+  const result: ChunkResult = { leads: [], invalid: [], problems: [] };
+  rows.forEach((row, i) => {
+    const firstName = unquote(cells[3 * i]!.trim());
+    const phoneText = unquote(cells[3 * i + 1]!.trim());
+    const notes = unquote(cells[3 * i + 2]!.trim());
     const problems: RowError[] = [];
     if (!firstName) problems.push({ row, column: 'FirstName', message: 'First name is required' });
     else if (firstName.length > 100)
@@ -75,12 +84,19 @@ export function checkChunk({ rows, columns, defaultRegion }: RowChunk): RowResul
         : phone.message.replace(/^(Add the country code .*)$/, '$1, or set a default phone country in Settings');
       problems.push({ row, column: 'Phone', message: phoneText ? `${reason}: "${clip(phoneText)}"` : reason });
     }
-    return phone.ok && problems.length === 0 ? { row, firstName, phone: phone.e164, notes } : { row, problems };
+    if (phone.ok && problems.length === 0) {
+      result.leads.push(firstName, phone.e164, notes);
+    } else {
+      result.leads.push('', '', '');
+      result.invalid.push(i);
+      result.problems.push(problems);
+    }
   });
+  return result;
 }
 
 /** Runs `checkChunk` somewhere: in this thread, or in a pool of worker threads. */
-export type ChunkChecker = (chunk: RowChunk) => Promise<RowResult[]>;
+export type ChunkChecker = (chunk: RowChunk) => Promise<ChunkResult>;
 export const checkInThisThread: ChunkChecker = async (chunk) => checkChunk(chunk);
 
 /** The running totals of a file being checked; the report is made from them. */
@@ -145,24 +161,24 @@ export class FileTally {
 }
 
 /**
- * Where the mapped columns sit once a row is cut down to them: only these cells travel on (into
- * chunks, to the worker threads), so a wide file costs no more memory than a narrow one. Columns
- * kept as notes lines ("City: Pune") join the notes here.
+ * Cuts a row down to the mapped columns, appending first name, phone and notes to `out`: only these
+ * cells travel on (into chunks, to the worker threads), so a wide file costs no more memory than a
+ * narrow one. Columns kept as notes lines ("City: Pune") join the notes here.
  */
-const PICKED: ColumnMap = { FirstName: 0, Phone: 1, Notes: 2 };
-function picker(plan: ColumnPlan): (cells: string[]) => string[] {
+function picker(plan: ColumnPlan): (cells: string[], out: string[]) => void {
   const at = (target: ColumnTarget) => plan.targets.indexOf(target);
   const [first, phone, notes] = [at('firstName'), at('phone'), at('notes')];
   const appended = plan.targets.flatMap((t, i) => (t === 'appendToNotes' ? [i] : []));
   const cell = (cells: string[], i: number) => (i < 0 ? '' : (cells[i] ?? ''));
-  if (appended.length === 0) return (cells) => [cell(cells, first), cell(cells, phone), cell(cells, notes)];
-  return (cells) => {
+  if (appended.length === 0)
+    return (cells, out) => void out.push(cell(cells, first), cell(cells, phone), cell(cells, notes));
+  return (cells, out) => {
     const lines = [cell(cells, notes).trim()];
     for (const i of appended) {
       const value = cell(cells, i).trim();
       if (value) lines.push(`${plan.header[i]}: ${value}`);
     }
-    return [cell(cells, first), cell(cells, phone), lines.filter(Boolean).join('\n')];
+    out.push(cell(cells, first), cell(cells, phone), lines.filter(Boolean).join('\n'));
   };
 }
 
@@ -183,7 +199,7 @@ export interface CheckOptions {
   /** Where chunks are checked; files of one chunk or less are always checked in this thread. */
   checker: ChunkChecker;
   /** Rows a chunk holds. */
-  chunkRows?: number;
+  chunkSize?: number;
   /** Chunks being checked at once, ahead of the one being consumed. */
   ahead?: number;
 }
@@ -197,14 +213,15 @@ export interface CheckOptions {
 export async function* checkRows(
   rows: AsyncIterable<FileRow>,
   tally: FileTally,
-  { defaultRegion, checker, mapping, savedTargets, allowIncomplete = false, chunkRows = 2000, ahead = 4 }: CheckOptions,
+  { defaultRegion, checker, mapping, savedTargets, allowIncomplete = false, chunkSize = 2000, ahead = 4 }: CheckOptions,
 ): AsyncGenerator<ValidLead[]> {
   const firstRowOfPhone = new Map<string, number>();
   // Each chunk in flight keeps its rows as the file has them, for the problem rows.
-  const inFlight: { results: Promise<RowResult[]>; sources: (string[] | null)[]; cost: number }[] = [];
-  let pick: ((cells: string[]) => string[]) | null = null;
+  const inFlight: { results: Promise<ChunkResult>; rows: number[]; sources: (string[] | null)[]; cost: number }[] = [];
+  let pick: ((cells: string[], out: string[]) => void) | null = null;
   let incomplete = false;
-  let chunk: FileRow[] = [];
+  let chunkRows: number[] = [];
+  let chunkCells: string[] = [];
   let sources: (string[] | null)[] = [];
   let chunkCost = 0;
   let heldCost = 0;
@@ -219,52 +236,57 @@ export async function* checkRows(
   };
 
   /** Settles a chunk; a valid row keeps its cells (for a later "already a lead") and its cost stays held. */
-  const settle = (results: RowResult[], sources: (string[] | null)[]): { valid: ValidLead[]; kept: number } => {
+  const settle = (
+    { leads, invalid, problems }: ChunkResult,
+    rows: number[],
+    sources: (string[] | null)[],
+  ): { valid: ValidLead[]; kept: number } => {
     const valid: ValidLead[] = [];
     let kept = 0;
-    results.forEach((result, i) => {
+    let nextInvalid = 0;
+    rows.forEach((row, i) => {
       const cells = sources[i] ?? null;
-      if ('problems' in result) {
+      if (invalid[nextInvalid] === i) {
+        const errors = problems[nextInvalid++]!;
         tally.invalidRows++;
-        result.problems.forEach((p) => tally.report(p));
-        tally.problemRow(result.row, reasonOf(result.problems), cells);
+        errors.forEach((p) => tally.report(p));
+        tally.problemRow(row, reasonOf(errors), cells);
         return;
       }
-      const earlier = firstRowOfPhone.get(result.phone);
+      const phone = leads[3 * i + 1]!;
+      const earlier = firstRowOfPhone.get(phone);
       if (earlier !== undefined) {
         tally.duplicateRows++;
-        const problem = {
-          row: result.row,
-          column: 'Phone',
-          message: `Duplicate of row ${earlier} (${result.phone}); skipped`,
-        };
+        const problem = { row, column: 'Phone', message: `Duplicate of row ${earlier} (${phone}); skipped` };
         tally.report(problem);
-        tally.problemRow(result.row, problem.message, cells);
+        tally.problemRow(row, problem.message, cells);
         return;
       }
-      firstRowOfPhone.set(result.phone, result.row);
+      firstRowOfPhone.set(phone, row);
       tally.validRows++;
+      const lead: ValidLead = { row, firstName: leads[3 * i]!, phone, notes: leads[3 * i + 2]! };
       if (cells) {
-        result.cells = cells;
+        lead.cells = cells;
         kept += sourceCost(cells);
       }
-      valid.push(result);
+      valid.push(lead);
     });
     return { valid, kept };
   };
   const next = async () => {
-    const { results, sources, cost } = inFlight.shift()!;
-    const { valid, kept } = settle(await results, sources);
+    const { results, rows, sources, cost } = inFlight.shift()!;
+    const { valid, kept } = settle(await results, rows, sources);
     heldCost -= cost - kept;
     return valid;
   };
   const send = (last: boolean) => {
-    const work = { rows: chunk, columns: PICKED, defaultRegion };
+    const work: RowChunk = { rows: chunkRows, cells: chunkCells, defaultRegion };
     // A file of a single chunk is not worth a thread hop.
     const results = last && chunksSent === 0 ? checkInThisThread(work) : checker(work);
-    inFlight.push({ results, sources, cost: chunkCost });
+    inFlight.push({ results, rows: chunkRows, sources, cost: chunkCost });
     chunksSent++;
-    chunk = [];
+    chunkRows = [];
+    chunkCells = [];
     sources = [];
     chunkCost = 0;
   };
@@ -303,9 +325,10 @@ export async function* checkRows(
           `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into smaller files`,
         );
       }
-      chunk.push({ row: fileRow.row, cells: pick!(fileRow.cells) });
+      chunkRows.push(fileRow.row);
+      pick!(fileRow.cells, chunkCells);
       sources.push(hold(fileRow.cells));
-      if (chunk.length < chunkRows) continue;
+      if (chunkRows.length < chunkSize) continue;
       send(false);
       if (inFlight.length >= ahead) yield await next();
     }
@@ -313,7 +336,7 @@ export async function* checkRows(
       throw new AppError('validation', 'The file has no header row', {
         errors: [{ path: 'file', message: 'The file is empty' }],
       });
-    if (chunk.length > 0) send(true);
+    if (chunkRows.length > 0) send(true);
     while (inFlight.length > 0) yield await next();
   } finally {
     // Checks still running when the consumer gives up must not reject unobserved.

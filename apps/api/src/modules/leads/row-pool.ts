@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Piscina } from 'piscina';
 import { compiled, leadRowsWorker } from '../../paths.js';
-import type { ChunkChecker, RowChunk, RowResult } from './lead-rows.js';
+import type { ChunkChecker, ChunkResult, RowChunk } from './lead-rows.js';
 
 /**
  * Worker threads for checking large lead files, so parsing 100,000 phone numbers neither stalls
@@ -26,7 +26,7 @@ export function createRowPool(threads = Math.min(2, availableParallelism())) {
     );
     return pool;
   };
-  const checker: ChunkChecker = async (chunk: RowChunk) => (await warm()).run(chunk) as Promise<RowResult[]>;
+  const checker: ChunkChecker = async (chunk: RowChunk) => (await warm()).run(chunk) as Promise<ChunkResult>;
   return {
     checker,
     // A pool that cannot start fails the checker's call; warming alone must not be an unhandled rejection.
