@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Lead, LeadNote } from '@crewdesk/contracts';
-import { rowsOf } from '../database.js';
+import pg from 'pg';
+import { rowsOf, testDatabaseUrl } from '../database.js';
 import { CopyRows, copyValue } from '../../src/infra/db/copy.js';
 import type { LeadsRepository } from '../../src/modules/leads/leads.repository.js';
 import { createUser, useTestApp, type SignedIn } from '../helper.js';
@@ -157,6 +158,33 @@ describe('an import writes its leads by COPY', () => {
     expect(await noteRows(ctx.app)).toBe(0);
     expect(filesIn(uploads)).toEqual([]);
   }, 60_000);
+});
+
+describe('an import on PostgreSQL', () => {
+  const ctx = useTestApp({ UPLOAD_PATH: uploads });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it.runIf(testDatabaseUrl())(
+    'asks its connection for one statement at a time: none waits behind another (node-postgres deprecates that queue)',
+    async () => {
+      const admin = await createUser(ctx.app, 'admin');
+      await createAgent(ctx.app, admin);
+      const waiting: string[] = [];
+      const query = pg.Client.prototype.query;
+      vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+        const queue = (this as unknown as { _queryQueue: unknown[] })._queryQueue;
+        const first = args[0] as { text?: string } | string;
+        if (queue.length > 0) waiting.push(typeof first === 'string' ? first : String(first.text));
+        return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
+      });
+      const { done } = await importNow(ctx.app, admin, rowsFile(20_000, 120_000)); // four batches
+      expect(done).toMatchObject({ status: 'completed', processedRows: 20_000 });
+      expect(waiting).toEqual([]);
+    },
+    60_000,
+  );
 });
 
 describe('an imported lead’s file note', () => {

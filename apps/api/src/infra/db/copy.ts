@@ -55,26 +55,33 @@ function connectionOf(tx: Transaction): pg.ClientBase | PgliteQueryable {
   return (tx as unknown as { session: { client: pg.ClientBase | PgliteQueryable } }).session.client;
 }
 
+/** Per connection, the last COPY asked for: each one starts once those before it have ended. */
+const lastCopy = new WeakMap<object, Promise<unknown>>();
+
 /**
  * Writes rows into `table` with one COPY statement inside the transaction `tx`: what it writes
  * commits or rolls back with the rest of the transaction, and a refused row (a unique or reference
  * violation) fails the whole statement. Triggers, generated columns and defaults apply as for INSERT.
+ * Several may be asked for at once: they run one after another on the connection, in the order they
+ * were asked for (node-postgres deprecates queueing statements on a busy connection), so a caller
+ * can prepare its next rows while the server writes the ones before.
  * On PostgreSQL the rows are streamed over the connection (pg-copy-streams); PGlite reads them from
  * a blob (`COPY … FROM '/dev/blob'`). `table` and `columns` are identifiers from the code, never input.
  */
-export async function copyIn(
-  tx: Transaction,
-  table: string,
-  columns: readonly string[],
-  rows: CopyRows,
-): Promise<void> {
+export function copyIn(tx: Transaction, table: string, columns: readonly string[], rows: CopyRows): Promise<void> {
   const data = rows.bytes();
-  if (data.length === 0) return;
+  if (data.length === 0) return Promise.resolve();
   const target = `${table} (${columns.join(', ')})`;
   const connection = connectionOf(tx);
-  if (connection instanceof pg.Client) {
-    await pipeline(Readable.from([data]), connection.query(copyFrom(`copy ${target} from stdin`)));
-    return;
-  }
-  await (connection as PgliteQueryable).query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([data]) });
+  const copy = async () => {
+    if (connection instanceof pg.Client) {
+      await pipeline(Readable.from([data]), connection.query(copyFrom(`copy ${target} from stdin`)));
+      return;
+    }
+    await (connection as PgliteQueryable).query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([data]) });
+  };
+  // After a failed COPY the transaction is aborted and the next one fails for that reason too.
+  const done = (lastCopy.get(connection) ?? Promise.resolve()).then(copy, copy);
+  lastCopy.set(connection, done);
+  return done;
 }
