@@ -44,9 +44,9 @@ export async function checkFile(options: FileCheckOptions): Promise<{ writing: P
     if (!write || pending.length === 0) return;
     const batch = pending;
     pending = [];
-    // Handed over at once, while the batches before it are still being written: the connection runs
-    // statements in the order they come. `writing` fails with the first batch that failed (those after
-    // it fail only because the transaction is aborted).
+    // Handed over at once, while the batches before it are still being written: their statements run
+    // in the order they were asked for (`copyIn`). `writing` fails with the first batch that failed
+    // (those after it fail only because the transaction is aborted).
     const written = write(batch);
     written.catch(() => {}); // observed through `writing`
     writing = writing.then(() => written);

@@ -269,8 +269,8 @@ export function createLeadsRepository(db: Database, read: Database) {
      * import's transaction (a refused row fails the import whole). The file's notes stay in
      * `leads.notes`, which is the timeline's first entry until another note is added (`notesOf`).
      * Both tables' rows are put in COPY's text format in one pass before anything is sent, and both
-     * statements are queued on the connection at once: a caller that calls again before this one
-     * settles has its rows ready behind these, in order, while the server writes these.
+     * statements are asked for at once (`copyIn` runs them in turn): a caller that calls again before
+     * this one settles has its rows ready behind these, in order, while the server writes these.
      */
     async insertLeads(importId: string, rows: NewLead[], assignedBy: string, tx: Transaction) {
       const writes: Promise<void>[] = [];
