@@ -45,6 +45,8 @@ describe('lead distribution', () => {
     for (const [i, a] of agents.entries()) {
       await admin.getByRole('button', { name: 'New agent' }).click();
       const dialog = admin.getByRole('dialog', { name: 'New agent' });
+      // As a person would, start typing once the dialog has opened and put the cursor in its first field.
+      await admin.waitForFunction(() => document.activeElement?.getAttribute('name') === 'name');
       await dialog.getByLabel('Name').fill(a.name);
       await dialog.getByLabel('Email').fill(a.email);
       await dialog.getByLabel('Mobile').fill(`+1 212 200 ${String(8100 + i)}`);
