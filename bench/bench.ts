@@ -8,7 +8,8 @@
  *   npm run bench [-- --engine pg|embedded|both] [--quick] [--duration S] [--rounds N]
  *                 [--only scenario,...] [--no-write] [--cpu-prof DIR]
  *
- * --cpu-prof DIR profiles the import scenario: Crewdesk restarts before it under V8's profiler, and the
+ * --cpu-prof DIR keeps the cursor page's profile (the auth scenario's) in DIR/<engine>-cursor, and
+ * profiles the import scenario: Crewdesk restarts before it under V8's profiler, and the
  * process and each of its worker threads write a .cpuprofile into DIR when it stops (the first
  * import of a round is the one timed alone; the bundle's source maps name the code).
  *
@@ -18,7 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -683,8 +684,12 @@ async function benchEngine(engine: Engine, pgServer: PostgresServer | null): Pro
       // the no-store hook) are counted against everything the process did.
       log('\nauth: CPU profile of the cursor page under load');
       await crewdesk.stop();
-      const profileDir = mkdtempSync(join(tmpdir(), 'crewdesk-bench-prof-'));
-      cleanups.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+      // With --cpu-prof DIR the profile is kept, in DIR/<engine>-cursor.
+      const profileDir = args['cpu-prof']
+        ? join(args['cpu-prof'], `${engine}-cursor`)
+        : mkdtempSync(join(tmpdir(), 'crewdesk-bench-prof-'));
+      if (args['cpu-prof']) mkdirSync(profileDir, { recursive: true });
+      else cleanups.push(async () => rmSync(profileDir, { recursive: true, force: true }));
       crewdesk = await startCrewdesk(env, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
       await load(crewdeskTarget, listOwner, cursorPath, { duration: settings.warmup });
       const figures = await load(crewdeskTarget, listOwner, cursorPath, { duration: settings.duration });

@@ -179,7 +179,12 @@ export class TasksService {
     const page = async () => {
       const rows = await this.tasks.list(filterOf(ownerId, query), sort, query.limit, after);
       return serialize(
-        toPage(rows, query.limit, toTaskDto, (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.id)),
+        toPage(
+          rows,
+          query.limit,
+          (r) => r.task,
+          (r) => encodeCursor(this.tasks.cursorValue(sort, r), r.task.id),
+        ),
       );
     };
     if (after || query.q) return page();
