@@ -8,7 +8,8 @@
  *   npm run bench [-- --engine pg|embedded|both] [--quick] [--duration S] [--rounds N]
  *                 [--only scenario,...] [--no-write] [--cpu-prof DIR]
  *
- * --cpu-prof DIR keeps the cursor page's profile (the auth scenario's) in DIR/<engine>-cursor, and
+ * --cpu-prof DIR keeps the cursor page's profile (the auth scenario's) in DIR/<engine>-cursor, a
+ * search's in DIR/<engine>-search (one more load of the search under the profiler), and
  * profiles the import scenario: Crewdesk restarts before it under V8's profiler, and the
  * process and each of its worker threads write a .cpuprofile into DIR when it stops (the first
  * import of a round is the one timed alone; the bundle's source maps name the code).
@@ -695,6 +696,14 @@ async function benchEngine(engine: Engine, pgServer: PostgresServer | null): Pro
       const figures = await load(crewdeskTarget, listOwner, cursorPath, { duration: settings.duration });
       const status = await crewdesk.stop();
       const { share, samples } = authShare(profileDir);
+      if (args['cpu-prof']) {
+        const searchProfile = join(args['cpu-prof'], `${engine}-search`);
+        mkdirSync(searchProfile, { recursive: true });
+        crewdesk = await startCrewdesk(env, ['--cpu-prof', `--cpu-prof-dir=${searchProfile}`]);
+        await load(crewdeskTarget, searchOwner, searchPath, { duration: settings.warmup });
+        await load(crewdeskTarget, searchOwner, searchPath, { duration: settings.duration });
+        log(`${label}: the search's profile is in ${searchProfile} (the server exited ${await crewdesk.stop()})`);
+      }
       rows.push({
         scenario: 'auth (profiled)',
         target: crewdeskTarget.name,

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
 import type { Task } from '@crewdesk/contracts';
+import { testDatabaseUrl } from '../database.js';
 import { createUser, register, useTestApp, type SignedIn } from '../helper.js';
 import { RANKED_MATCHES, createTasksRepository } from '../../src/modules/tasks/tasks.repository.js';
 import {
@@ -226,6 +229,53 @@ describe('tasks list, search and pagination', () => {
       const res = await listRaw(ctx.app, u, { q });
       expect(res.statusCode, res.body).toBe(200);
     });
+
+    it('a search is built once per shape: another word, or another page of the same search, builds no SQL', async () => {
+      const u = await register(ctx.app);
+      await createTasks(ctx.app, u, [{ title: 'Invoice ACME' }, { title: 'Call Bob' }, { title: 'Invoice Bob' }]);
+      const first = await list(ctx.app, u, { q: 'invoice', limit: 1 });
+      await list(ctx.app, u, { q: 'invoice', limit: 1, cursor: first.nextCursor! });
+      const build = vi.spyOn(PgDialect.prototype, 'sqlToQuery');
+      try {
+        expect(titles((await list(ctx.app, u, { q: 'call', limit: 1 })).items)).toEqual(['Call Bob']);
+        const again = await list(ctx.app, u, { q: 'bob', limit: 1 });
+        expect((await list(ctx.app, u, { q: 'bob', limit: 1, cursor: again.nextCursor! })).items).toHaveLength(1);
+        expect(build).not.toHaveBeenCalled();
+      } finally {
+        build.mockRestore();
+      }
+    });
+
+    it.runIf(testDatabaseUrl())(
+      'a search is built once per shape and sent as the unnamed statement, so PostgreSQL plans it for its words every time; a cursor page is a named prepared statement',
+      async () => {
+        const u = await register(ctx.app);
+        await createTasks(ctx.app, u, [{ title: 'Invoice ACME' }, { title: 'Call Bob' }, { title: 'Invoice Bob' }]);
+        const query = vi.spyOn(pg.Client.prototype, 'query');
+        let calls: unknown[][];
+        try {
+          expect(titles((await list(ctx.app, u, { q: 'invoice' })).items).sort()).toEqual([
+            'Invoice ACME',
+            'Invoice Bob',
+          ]);
+          expect(titles((await list(ctx.app, u, { q: 'call' })).items)).toEqual(['Call Bob']);
+          const first = await list(ctx.app, u, { limit: 1 });
+          expect((await list(ctx.app, u, { limit: 1, cursor: first.nextCursor! })).items).toHaveLength(1);
+        } finally {
+          calls = [...query.mock.calls];
+          query.mockRestore();
+        }
+        const sent = calls.map(([config]) => (typeof config === 'object' ? config : {}) as pg.QueryConfig);
+        const lists = sent.filter((c) => c.text?.includes('from "tasks"') && c.text.includes('"tasks"."owner_id" ='));
+        const searches = lists.filter((c) => c.text.includes('websearch_to_tsquery'));
+        expect(searches).toHaveLength(2);
+        expect(searches.map((c) => c.name ?? '')).toEqual(['', '']);
+        expect(searches[0]!.text).toBe(searches[1]!.text);
+        const pages = lists.filter((c) => !c.text.includes('websearch_to_tsquery'));
+        expect(pages.length).toBeGreaterThan(0);
+        expect(pages.every((c) => /^tasks_list_\d+$/.test(c.name ?? ''))).toBe(true);
+      },
+    );
 
     it('returns an empty page when nothing matches', async () => {
       const u = await register(ctx.app);

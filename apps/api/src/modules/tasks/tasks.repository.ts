@@ -205,6 +205,8 @@ const shapeOf = (filter: TaskFilter, sort: TaskSort, after: boolean) =>
  * Each shape of list query gets a statement prepared once (built once here, parsed and planned once
  * per connection by PostgreSQL); this many at most, so a client trying every combination of filters
  * and sorts cannot fill every connection's memory with plans. Further shapes are built per request.
+ * A search's shape is built once too, but runs as the unnamed statement: PostgreSQL plans it for
+ * its own words each time (how many tasks match decides the plan), never generically.
  */
 const PREPARED_SHAPES = 48;
 
@@ -289,9 +291,11 @@ export function createTasksRepository(db: Database, read: Database) {
     async list(filter: TaskFilter, sort: TaskSort, limit: number, after?: { value: CursorValue; id: string }) {
       const shape = shapeOf(filter, sort, !!after);
       let statement = prepared.get(shape);
-      // A search is planned for its own words (how many tasks match decides the plan), never generically.
-      if (!statement && !filter.q && prepared.size < PREPARED_SHAPES) {
-        statement = listQuery(filter, sort, !!after, placeholder).prepare(`tasks_list_${prepared.size}`);
+      if (!statement && prepared.size < PREPARED_SHAPES) {
+        // Building a search's query per request (drizzle's SQL builder) was ~15 % of its CPU.
+        statement = listQuery(filter, sort, !!after, placeholder).prepare(
+          filter.q ? '' : `tasks_list_${prepared.size}`,
+        );
         prepared.set(shape, statement);
       }
       const rows = statement
