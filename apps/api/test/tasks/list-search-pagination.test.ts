@@ -230,37 +230,48 @@ describe('tasks list, search and pagination', () => {
       expect(res.statusCode, res.body).toBe(200);
     });
 
-    it('a search is built once per shape: another word, or another page of the same search, builds no SQL', async () => {
+    // Each test gets its own repository: the app's has prepared whatever shapes earlier tests used.
+    const searchTasks = async () => {
       const u = await register(ctx.app);
       await createTasks(ctx.app, u, [{ title: 'Invoice ACME' }, { title: 'Call Bob' }, { title: 'Invoice Bob' }]);
-      const first = await list(ctx.app, u, { q: 'invoice', limit: 1 });
-      await list(ctx.app, u, { q: 'invoice', limit: 1, cursor: first.nextCursor! });
+      const { db } = ctx.app.database;
+      return { u, tasks: createTasksRepository(db, db) };
+    };
+    const cursorOf = (row: { task: Task }) => ({ value: row.task.createdAt, id: row.task.id });
+
+    it('a search is built once per shape: another word, or another page of the same search, builds no SQL', async () => {
+      const { u, tasks } = await searchTasks();
+      const [first] = await tasks.list({ ownerId: u.id, q: 'invoice' }, '-createdAt', 1);
+      await tasks.list({ ownerId: u.id, q: 'invoice' }, '-createdAt', 1, cursorOf(first!));
       const build = vi.spyOn(PgDialect.prototype, 'sqlToQuery');
       try {
-        expect(titles((await list(ctx.app, u, { q: 'call', limit: 1 })).items)).toEqual(['Call Bob']);
-        const again = await list(ctx.app, u, { q: 'bob', limit: 1 });
-        expect((await list(ctx.app, u, { q: 'bob', limit: 1, cursor: again.nextCursor! })).items).toHaveLength(1);
-        expect(build).not.toHaveBeenCalled();
+        const [call] = await tasks.list({ ownerId: u.id, q: 'call' }, '-createdAt', 1);
+        expect(call?.task.title).toBe('Call Bob');
+        const [bob] = await tasks.list({ ownerId: u.id, q: 'bob' }, '-createdAt', 1);
+        const next = await tasks.list({ ownerId: u.id, q: 'bob' }, '-createdAt', 1, cursorOf(bob!));
+        expect([bob?.task.title, next[0]?.task.title]).toEqual(['Invoice Bob', 'Call Bob']);
+        // Only this test's queries: the app's background work (outbox, sessions) builds its own meanwhile.
+        const built = build.mock.results.map((r) => (r.value as { sql: string }).sql);
+        expect(built.filter((text) => text.includes('websearch_to_tsquery'))).toEqual([]);
       } finally {
         build.mockRestore();
       }
     });
 
     it.runIf(testDatabaseUrl())(
-      'a search is built once per shape and sent as the unnamed statement, so PostgreSQL plans it for its words every time; a cursor page is a named prepared statement',
+      'a search is sent as the unnamed statement, so PostgreSQL plans it for its words every time; a list page is a named prepared statement',
       async () => {
-        const u = await register(ctx.app);
-        await createTasks(ctx.app, u, [{ title: 'Invoice ACME' }, { title: 'Call Bob' }, { title: 'Invoice Bob' }]);
+        const { u, tasks } = await searchTasks();
         const query = vi.spyOn(pg.Client.prototype, 'query');
         let calls: unknown[][];
         try {
-          expect(titles((await list(ctx.app, u, { q: 'invoice' })).items).sort()).toEqual([
-            'Invoice ACME',
-            'Invoice Bob',
-          ]);
-          expect(titles((await list(ctx.app, u, { q: 'call' })).items)).toEqual(['Call Bob']);
-          const first = await list(ctx.app, u, { limit: 1 });
-          expect((await list(ctx.app, u, { limit: 1, cursor: first.nextCursor! })).items).toHaveLength(1);
+          const invoices = await tasks.list({ ownerId: u.id, q: 'invoice' }, 'relevance', 20);
+          expect(invoices.map((r) => r.task.title).sort()).toEqual(['Invoice ACME', 'Invoice Bob']);
+          const calls_ = await tasks.list({ ownerId: u.id, q: 'call' }, 'relevance', 20);
+          expect(calls_.map((r) => r.task.title)).toEqual(['Call Bob']);
+          const [newest] = await tasks.list({ ownerId: u.id }, '-createdAt', 1);
+          // A page reads one row more than it shows: whether there is a next page.
+          expect(await tasks.list({ ownerId: u.id }, '-createdAt', 1, cursorOf(newest!))).toHaveLength(2);
         } finally {
           calls = [...query.mock.calls];
           query.mockRestore();
@@ -271,9 +282,25 @@ describe('tasks list, search and pagination', () => {
         expect(searches).toHaveLength(2);
         expect(searches.map((c) => c.name ?? '')).toEqual(['', '']);
         expect(searches[0]!.text).toBe(searches[1]!.text);
-        const pages = lists.filter((c) => !c.text.includes('websearch_to_tsquery'));
-        expect(pages.length).toBeGreaterThan(0);
-        expect(pages.every((c) => /^tasks_list_\d+$/.test(c.name ?? ''))).toBe(true);
+        // The list's own statements (the app's background work sends others meanwhile, stats among them).
+        const pages = lists.filter(
+          (c) => !c.text.includes('websearch_to_tsquery') && c.text.includes('order by "tasks"."created_at" desc'),
+        );
+        expect(pages.length).toBeGreaterThanOrEqual(2);
+        expect(pages.filter((c) => !/^tasks_list_\d+$/.test(c.name ?? ''))).toEqual([]);
+      },
+    );
+
+    it.runIf(testDatabaseUrl())(
+      'two task repositories on one connection prepare their shapes under different names (the connection refuses one name for two texts)',
+      async () => {
+        const { u } = await searchTasks();
+        await ctx.app.database.db.transaction(async (tx) => {
+          const one = createTasksRepository(ctx.app.database.db, tx as never);
+          const other = createTasksRepository(ctx.app.database.db, tx as never);
+          expect(await one.list({ ownerId: u.id }, '-createdAt', 5)).toHaveLength(3);
+          expect(await other.list({ ownerId: u.id }, 'title', 5)).toHaveLength(3);
+        });
       },
     );
 

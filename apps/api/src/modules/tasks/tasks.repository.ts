@@ -209,6 +209,12 @@ const shapeOf = (filter: TaskFilter, sort: TaskSort, after: boolean) =>
  * its own words each time (how many tasks match decides the plan), never generically.
  */
 const PREPARED_SHAPES = 48;
+/**
+ * Statement names are unique in the process, not per repository: a connection refuses a name it
+ * has prepared with other text, and two repositories on one pool (a test's beside the app's) would
+ * otherwise both name their first shape tasks_list_0.
+ */
+let statements = 0;
 
 /** A search sorted by relevance ranks this many of the newest matches; other sorts walk every match. */
 export const RANKED_MATCHES = 1_000;
@@ -293,9 +299,7 @@ export function createTasksRepository(db: Database, read: Database) {
       let statement = prepared.get(shape);
       if (!statement && prepared.size < PREPARED_SHAPES) {
         // Building a search's query per request (drizzle's SQL builder) was ~15 % of its CPU.
-        statement = listQuery(filter, sort, !!after, placeholder).prepare(
-          filter.q ? '' : `tasks_list_${prepared.size}`,
-        );
+        statement = listQuery(filter, sort, !!after, placeholder).prepare(filter.q ? '' : `tasks_list_${statements++}`);
         prepared.set(shape, statement);
       }
       const rows = statement
