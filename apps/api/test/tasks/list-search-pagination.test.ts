@@ -287,7 +287,9 @@ describe('tasks list, search and pagination', () => {
           (c) => !c.text.includes('websearch_to_tsquery') && c.text.includes('order by "tasks"."created_at" desc'),
         );
         expect(pages.length).toBeGreaterThanOrEqual(2);
-        expect(pages.filter((c) => !/^tasks_list_\d+$/.test(c.name ?? ''))).toEqual([]);
+        // Behind the suite's PgBouncer (test/database.ts: prepared statements off) no name is ever sent.
+        const named = process.env.TEST_DATABASE_POOLER_URL ? /^$/ : /^tasks_list_\d+$/;
+        expect(pages.filter((c) => !named.test(c.name ?? ''))).toEqual([]);
       },
     );
 
