@@ -691,18 +691,20 @@ async function benchEngine(engine: Engine, pgServer: PostgresServer | null): Pro
         : mkdtempSync(join(tmpdir(), 'crewdesk-bench-prof-'));
       if (args['cpu-prof']) mkdirSync(profileDir, { recursive: true });
       else cleanups.push(async () => rmSync(profileDir, { recursive: true, force: true }));
-      crewdesk = await startCrewdesk(env, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-      await load(crewdeskTarget, listOwner, cursorPath, { duration: settings.warmup });
-      const figures = await load(crewdeskTarget, listOwner, cursorPath, { duration: settings.duration });
-      const status = await crewdesk.stop();
+      // Crewdesk under V8's profiler for one warmed-up load of this path; it exits to write the profile.
+      const profiled = async (dir: string, user: User, path: string) => {
+        crewdesk = await startCrewdesk(env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+        await load(crewdeskTarget, user, path, { duration: settings.warmup });
+        const figures = await load(crewdeskTarget, user, path, { duration: settings.duration });
+        return { figures, status: await crewdesk.stop() };
+      };
+      const { figures, status } = await profiled(profileDir, listOwner, cursorPath);
       const { share, samples } = authShare(profileDir);
       if (args['cpu-prof']) {
         const searchProfile = join(args['cpu-prof'], `${engine}-search`);
         mkdirSync(searchProfile, { recursive: true });
-        crewdesk = await startCrewdesk(env, ['--cpu-prof', `--cpu-prof-dir=${searchProfile}`]);
-        await load(crewdeskTarget, searchOwner, searchPath, { duration: settings.warmup });
-        await load(crewdeskTarget, searchOwner, searchPath, { duration: settings.duration });
-        log(`${label}: the search's profile is in ${searchProfile} (the server exited ${await crewdesk.stop()})`);
+        const search = await profiled(searchProfile, searchOwner, searchPath);
+        log(`${label}: the search's profile is in ${searchProfile} (the server exited ${search.status})`);
       }
       rows.push({
         scenario: 'auth (profiled)',

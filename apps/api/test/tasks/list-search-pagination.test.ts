@@ -263,20 +263,20 @@ describe('tasks list, search and pagination', () => {
       async () => {
         const { u, tasks } = await searchTasks();
         const query = vi.spyOn(pg.Client.prototype, 'query');
-        let calls: unknown[][];
+        let recorded: unknown[][];
         try {
           const invoices = await tasks.list({ ownerId: u.id, q: 'invoice' }, 'relevance', 20);
           expect(invoices.map((r) => r.task.title).sort()).toEqual(['Invoice ACME', 'Invoice Bob']);
-          const calls_ = await tasks.list({ ownerId: u.id, q: 'call' }, 'relevance', 20);
-          expect(calls_.map((r) => r.task.title)).toEqual(['Call Bob']);
+          const called = await tasks.list({ ownerId: u.id, q: 'call' }, 'relevance', 20);
+          expect(called.map((r) => r.task.title)).toEqual(['Call Bob']);
           const [newest] = await tasks.list({ ownerId: u.id }, '-createdAt', 1);
           // A page reads one row more than it shows: whether there is a next page.
           expect(await tasks.list({ ownerId: u.id }, '-createdAt', 1, cursorOf(newest!))).toHaveLength(2);
         } finally {
-          calls = [...query.mock.calls];
+          recorded = [...query.mock.calls];
           query.mockRestore();
         }
-        const sent = calls.map(([config]) => (typeof config === 'object' ? config : {}) as pg.QueryConfig);
+        const sent = recorded.map(([config]) => (typeof config === 'object' ? config : {}) as pg.QueryConfig);
         const lists = sent.filter((c) => c.text?.includes('from "tasks"') && c.text.includes('"tasks"."owner_id" ='));
         const searches = lists.filter((c) => c.text.includes('websearch_to_tsquery'));
         expect(searches).toHaveLength(2);
